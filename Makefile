@@ -1,0 +1,31 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX_DIR ?= var/index
+
+.PHONY: install test lint bench index serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+index: $(STAMP)
+	$(BIN)/searchsvc-index rebuild --corpus corpus --index-dir $(INDEX_DIR)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_index
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,192 @@
+"""The analyzers, one set per language, used identically to index and to query.
+
+A chain is ``normalise + tokenize -> stop words -> lexicon``. Its classes are importable and
+pickle without their caches, because whoosh pickles the schema, analyzers included, into
+the index (and into its writer processes).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from importlib import resources
+
+from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
+
+from indexer.lexicon import lexicon
+from indexer.records import LANGUAGES
+
+# Soft hyphen, zero-width space/joiners, word joiner, BOM: invisible, but they split words.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_APOSTROPHES = re.compile("[\u2019\u02bc`]")
+
+# A word, or a code that must stay one token: a section sign with its number ("§ 57"), words
+# and numbers joined by inner hyphens, slashes, dots or colons ("2021-004218", "3d-tulostus",
+# "kko:2020:12", "28.4.2026"), inner apostrophes ("department's").
+TOKEN_PATTERN = re.compile(r"§\s*\d+[a-z]?|\w+(?:[-/.:'’]\w+)*")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, drop invisible characters, lowercase; ä, ö and å stay letters of their own."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return _APOSTROPHES.sub("'", text).lower()
+
+
+class CodeAwareTokenizer(Tokenizer):
+    """Normalises the text and yields words and codes.
+
+    A hyphenated word with letters ("3d-tulostus") is yielded whole and then as its parts
+    at the same position, so both ``3d-tulostus`` and ``tulostus`` find it and phrases
+    still line up.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # noqa: PLR0913 - whoosh's tokenizer protocol
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        text = normalize_text(value)
+        if not tokenize:
+            token.original = token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            token.pos = start_pos
+            token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for pos, match in enumerate(TOKEN_PATTERN.finditer(text), start_pos):
+            word = match.group(0)
+            if word[0] == "§":
+                word = "§" + word[1:].strip()
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+            if "-" in word and not word.replace("-", "").isdigit():
+                for piece in word.split("-"):
+                    if len(piece) > 1:
+                        token.text = piece
+                        token.stopped = False
+                        if keeporiginal:
+                            token.original = piece
+                        yield token
+
+
+class LexiconFilter(Filter):
+    """Replaces each word by its key: the Snowball stem of its lemma (see ``indexer.lexicon``).
+
+    With ``parts=True`` it yields the keys of compound parts instead, and drops simple words.
+    """
+
+    def __init__(self, language: str, parts: bool = False) -> None:
+        self.language = language
+        self.parts = parts
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and other.language == self.language
+            and other.parts == self.parts
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.language, self.parts))
+
+    def __call__(self, tokens):
+        analyze = lexicon(self.language).analyze
+        if self.parts:
+            for token in tokens:
+                if token.stopped:
+                    continue
+                for part in analyze(token.text)[1]:
+                    token.text = part
+                    yield token
+            return
+        for token in tokens:
+            if not token.stopped:
+                token.text = analyze(token.text)[0]
+            yield token
+
+
+class WordFilter(Filter):
+    """Keeps words a person would type (letters only, 3+ characters): the spelling field."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens):
+        for token in tokens:
+            text = token.text
+            if len(text) > 2 and text.isalpha() and not token.stopped:
+                yield token
+
+
+@functools.cache
+def stop_words(language: str) -> frozenset[str]:
+    """The Snowball stop word list of a language (``indexer/stopwords/<lang>.txt``)."""
+    text = resources.files("indexer").joinpath("stopwords", f"{language}.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _stops(language: str) -> StopFilter:
+    return StopFilter(stoplist=stop_words(language), minsize=1, renumber=False)
+
+
+@functools.cache
+def text_analyzer(language: str) -> Composable:
+    """Title and body fields: stemmed lemmas, with positions for phrases."""
+    _check(language)
+    return CodeAwareTokenizer() | _stops(language) | LexiconFilter(language)
+
+
+@functools.cache
+def parts_analyzer(language: str) -> Composable:
+    """Compound parts field (fi, sv): ``tarkastuslautakunnan`` -> tarkastus, lautakunta."""
+    _check(language)
+    return CodeAwareTokenizer() | _stops(language) | LexiconFilter(language, parts=True)
+
+
+@functools.cache
+def words_analyzer(language: str) -> Composable:
+    """Unstemmed words, for spelling suggestions and completion."""
+    _check(language)
+    return CodeAwareTokenizer() | _stops(language) | WordFilter()
+
+
+def _check(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; expected one of {LANGUAGES}")
+
+
+def analyze(language: str, text: str, kind: str = "text") -> list[str]:
+    """The terms an analyzer makes of a text, in order (``kind``: text, parts or words)."""
+    builders = {"text": text_analyzer, "parts": parts_analyzer, "words": words_analyzer}
+    if kind not in builders:
+        raise ValueError(f"unknown analyzer kind {kind!r}")
+    return [token.text for token in builders[kind](language)(text, mode="query")]

@@ -1,0 +1,204 @@
+"""Build a complete index generation from records and publish it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index
+
+from indexer import generations
+from indexer.lexicon import COMPOUND_LANGUAGES
+from indexer.records import BadRecord, Record
+from indexer.schema import body_field, build_schema, parts_field, title_field, words_field
+
+SCHEMA_VERSION = 1
+LABELS_FILE = "labels.json"
+WRITER_MEMORY_MB = 256
+
+
+class BuildFailed(Exception):
+    """The build did not produce a complete generation; nothing was published."""
+
+
+class TooManyBadRecords(BuildFailed):
+    """More records were skipped than ``--max-errors`` allows; nothing was published."""
+
+
+@dataclass
+class BuildReport:
+    generation: str = ""
+    path: Path | None = None
+    documents: int = 0
+    text_bytes: int = 0
+    seconds: float = 0.0
+    by_language: Counter = field(default_factory=Counter)
+    by_type: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    published: bool = False
+
+    def manifest(self, corpus: Sequence[str]) -> dict[str, Any]:
+        return {
+            "generation": self.generation,
+            "schema_version": SCHEMA_VERSION,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "seconds": round(self.seconds, 2),
+            "documents": self.documents,
+            "text_bytes": self.text_bytes,
+            "by_language": dict(sorted(self.by_language.items())),
+            "by_type": dict(sorted(self.by_type.items())),
+            "skipped": len(self.problems),
+            "corpus": list(corpus),
+        }
+
+
+def content_hash(record: Record) -> str:
+    """A digest of everything indexed from a record, to tell changed records apart."""
+    payload = json.dumps(
+        [record.id, record.title, record.body, record.url, record.language, record.date,
+         record.year, record.organization, record.division, record.doc_type, record.extra],
+        ensure_ascii=False, sort_keys=True, default=str,
+    )
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def _section_offsets(record: Record) -> list[tuple[str, int, int]]:
+    offsets = []
+    position = 0
+    for section in record.sections:
+        start = record.body.find(section.text, position)
+        if start < 0:
+            continue
+        end = start + len(section.text)
+        offsets.append((section.language, start, end))
+        position = end
+    return offsets
+
+
+def record_to_document(record: Record) -> dict[str, Any]:
+    """The whoosh fields of a record: its text per language, stored fields and facets."""
+    languages = record.languages() or [record.language or "en"]
+    main = record.language if record.language in languages else languages[0]
+    doc: dict[str, Any] = {
+        "id": record.id,
+        "title": record.title,
+        "body": record.body,
+        "language": main,
+        "languages": ",".join(languages),
+        "sections": _section_offsets(record),
+        "extra": record.extra,
+        "content_hash": content_hash(record),
+        title_field(main): record.title,
+    }
+    for name in ("url", "date", "division", "doc_type", "organization", "source"):
+        value = getattr(record, name)
+        if value:
+            doc[name] = value
+    if record.year is not None:
+        doc["year"] = record.year
+    for language in languages:
+        body = record.text_in(language)
+        doc[body_field(language)] = body
+        # Parts and spelling words come from the title too, which is in the main language.
+        text = f"{record.title}\n\n{body}" if language == main else body
+        doc[words_field(language)] = text
+        if language in COMPOUND_LANGUAGES:
+            doc[parts_field(language)] = text
+    return doc
+
+
+def write_generation(
+    path: Path,
+    records: Iterable[Record | BadRecord],
+    report: BuildReport,
+    jobs: int = 1,
+    on_record: Callable[[Record | BadRecord], None] | None = None,
+) -> None:
+    """Index every good record into a new whoosh index at ``path``.
+
+    whoosh's multiprocess writer drops a worker's documents when the worker fails (it only
+    prints to stderr and commits the rest), so the documents in the committed index are
+    counted against the records handed over, and any difference fails the build.
+    """
+    ix = index.create_in(str(path), build_schema())
+    if jobs > 1:
+        writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
+    else:
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    try:
+        for item in records:
+            if isinstance(item, BadRecord):
+                report.problems.append(str(item))
+            else:
+                writer.add_document(**record_to_document(item))
+                report.documents += 1
+                report.text_bytes += len(item.title.encode()) + len(item.body.encode())
+                report.by_language.update(item.languages() or [item.language or "en"])
+                report.by_type[item.doc_type or "unknown"] += 1
+            if on_record is not None:
+                on_record(item)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    with ix.reader() as reader:
+        written = reader.doc_count_all()
+    if written != report.documents:
+        raise BuildFailed(
+            f"the index holds {written} documents but {report.documents} records were read: "
+            "a writer process failed (its error is above); nothing was published"
+        )
+
+
+def rebuild(
+    corpus: Sequence[str | Path],
+    index_dir: Path,
+    jobs: int | None = None,
+    max_errors: int = 10,
+    on_record: Callable[[Record | BadRecord], None] | None = None,
+) -> BuildReport:
+    """Read the corpus, build a new generation beside the live one and publish it.
+
+    Holds the index directory's rebuild lock throughout. Whatever fails, the published
+    generation is left as it was.
+    """
+    from indexer.normalize import iter_records
+    from indexer.vocabulary import Vocabulary
+
+    jobs = jobs or os.cpu_count() or 1
+    started = time.monotonic()
+    report = BuildReport()
+    with generations.rebuild_lock(index_dir):
+        building = generations.start_building(index_dir)
+        try:
+            vocabulary = Vocabulary.load()
+            write_generation(building, iter_records(corpus, vocabulary), report, jobs, on_record)
+            if len(report.problems) > max_errors:
+                raise TooManyBadRecords(
+                    f"{len(report.problems)} records were skipped, more than --max-errors "
+                    f"{max_errors}; the published index was left as it was"
+                )
+            if report.documents == 0:
+                raise BuildFailed("the corpus held no records; the published index was kept")
+            report.generation = generations.new_generation_name()
+            report.seconds = time.monotonic() - started
+            with open(building / LABELS_FILE, "w", encoding="utf-8") as handle:
+                json.dump(vocabulary.labels(), handle, ensure_ascii=False, sort_keys=True)
+            generations.write_manifest(
+                building, report.manifest([str(p) for p in corpus])
+            )
+            report.path = generations.publish(index_dir, building, report.generation)
+            report.published = True
+        finally:
+            if building.exists():
+                shutil.rmtree(building, ignore_errors=True)
+    return report

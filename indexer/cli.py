@@ -1,0 +1,214 @@
+"""``searchsvc-index``: rebuild, inspect and check the search index.
+
+Exit codes, for cron jobs to act on:
+  0  done
+  1  the build failed (nothing was published; the live index is as it was)
+  2  bad command line
+  3  too many bad records (over --max-errors; nothing was published)
+  4  another rebuild holds the lock
+  5  no published index (status)
+  6  check found problems
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from indexer import generations
+from indexer.records import BadRecord, Record
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_TOO_MANY_BAD = 3
+EXIT_LOCKED = 4
+EXIT_NO_INDEX = 5
+EXIT_PROBLEMS = 6
+
+DEFAULT_CORPUS = "corpus"
+DEFAULT_MAX_ERRORS = 10
+LOG_EVERY_SECONDS = 10.0
+
+log = logging.getLogger("searchsvc.index")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="searchsvc-index",
+        description="Build and inspect the searchsvc index.",
+        epilog=__doc__.split("\n", 2)[2] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index_dir_help = "index directory (default: $SEARCHSVC_INDEX_DIR or var/index)"
+    rebuild = commands.add_parser(
+        "rebuild", help="build a new index generation from the corpus and publish it"
+    )
+    rebuild.add_argument(
+        "--corpus", action="append", metavar="PATH",
+        help=f"file or folder of records; repeatable (default: {DEFAULT_CORPUS})",
+    )
+    rebuild.add_argument("--index-dir", type=Path, help=index_dir_help)
+    rebuild.add_argument(
+        "--jobs", type=_positive_int, default=os.cpu_count() or 1,
+        help="writer processes (default: number of CPUs)",
+    )
+    rebuild.add_argument(
+        "--max-errors", type=_non_negative_int, default=DEFAULT_MAX_ERRORS,
+        help="publish only if at most this many records were skipped "
+        f"(default: {DEFAULT_MAX_ERRORS})",
+    )
+    rebuild.add_argument(
+        "--progress", choices=("auto", "bar", "log", "none"), default="auto",
+        help="progress display (default: a bar on a terminal, log lines otherwise)",
+    )
+
+    status = commands.add_parser("status", help="show the published generation")
+    status.add_argument("--index-dir", type=Path, help=index_dir_help)
+
+    check = commands.add_parser("check", help="report bad records without touching any index")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+class Progress:
+    """A tqdm bar on a terminal; otherwise a log line every few seconds."""
+
+    def __init__(self, mode: str) -> None:
+        if mode == "auto":
+            mode = "bar" if sys.stderr.isatty() else "log"
+        self.mode = mode
+        self.count = 0
+        self.started = self.last_log = time.monotonic()
+        self.bar = None
+        if mode == "bar":
+            from tqdm import tqdm
+
+            self.bar = tqdm(unit=" records", desc="indexing", file=sys.stderr)
+
+    def __call__(self, item: Record | BadRecord) -> None:
+        if isinstance(item, BadRecord):
+            if self.bar is not None:
+                self.bar.write(f"skipped {item}", file=sys.stderr)
+            else:
+                log.warning("skipped %s", item)
+            return
+        self.count += 1
+        if self.bar is not None:
+            self.bar.update()
+        elif self.mode == "log":
+            now = time.monotonic()
+            if now - self.last_log >= LOG_EVERY_SECONDS:
+                self.last_log = now
+                rate = self.count / (now - self.started)
+                log.info("indexed %d records (%.0f/s)", self.count, rate)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from indexer.build import BuildFailed, TooManyBadRecords, rebuild
+
+    index_dir = args.index_dir or generations.default_index_dir()
+    corpus = args.corpus or [DEFAULT_CORPUS]
+    progress = Progress(args.progress)
+    try:
+        report = rebuild(corpus, index_dir, args.jobs, args.max_errors, on_record=progress)
+    except generations.RebuildLocked as exc:
+        log.error("%s", exc)
+        return EXIT_LOCKED
+    except TooManyBadRecords as exc:
+        log.error("%s", exc)
+        return EXIT_TOO_MANY_BAD
+    except BuildFailed as exc:
+        log.error("%s", exc)
+        return EXIT_FAILED
+    except OSError as exc:
+        log.error("rebuild failed: %s; the published index was left as it was", exc)
+        return EXIT_FAILED
+    finally:
+        progress.close()
+    rate = report.documents / report.seconds if report.seconds else 0.0
+    print(f"published generation {report.generation} in {index_dir}")
+    print(f"  records:  {report.documents} in {report.seconds:.1f} s ({rate:.0f}/s, "
+          f"{report.text_bytes / 1e6:.1f} MB of text)")
+    print("  by language: " + _counts(report.by_language))
+    print("  by type:     " + _counts(report.by_type))
+    print(f"  skipped:  {len(report.problems)}")
+    return EXIT_OK
+
+
+def _counts(counter) -> str:
+    return ", ".join(f"{key} {count}" for key, count in sorted(counter.items())) or "-"
+
+
+def _status(args: argparse.Namespace) -> int:
+    index_dir = args.index_dir or generations.default_index_dir()
+    try:
+        manifest = generations.read_manifest(generations.current_generation(index_dir))
+    except generations.IndexMissing as exc:
+        log.error("%s", exc)
+        return EXIT_NO_INDEX
+    print(f"index directory: {index_dir}")
+    print(f"generation:      {manifest['generation']}")
+    print(f"built at:        {manifest['built_at']} ({manifest['seconds']} s)")
+    print(f"documents:       {manifest['documents']}")
+    print(f"  by language:   {_counts(manifest['by_language'])}")
+    print(f"  by type:       {_counts(manifest['by_type'])}")
+    print(f"skipped records: {manifest['skipped']}")
+    others = [g for g in generations.published_generations(index_dir)
+              if g != manifest["generation"]]
+    print(f"rollback to:     {others[-1] if others else '-'}")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from indexer.normalize import iter_records
+    from indexer.vocabulary import Vocabulary
+
+    good = bad = 0
+    for item in iter_records(args.paths, Vocabulary.load()):
+        if isinstance(item, BadRecord):
+            bad += 1
+            print(f"{item}")
+        else:
+            good += 1
+    print(f"{good} good records, {bad} problems")
+    return EXIT_PROBLEMS if bad else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    args = _parser().parse_args(argv)
+    handlers = {"rebuild": _rebuild, "status": _status, "check": _check}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

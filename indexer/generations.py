@@ -1,0 +1,179 @@
+"""Index generations on disk: build beside the live one, publish atomically, keep one back.
+
+Layout of an index directory::
+
+    CURRENT                    name of the published generation (replaced atomically)
+    rebuild.lock               flock'ed by the one rebuild allowed at a time
+    generations/<name>/        a complete, self-contained whoosh index + manifest.json
+    generations/.building-*/   a build in progress (or killed); never read by the service
+
+A reader resolves ``CURRENT`` once and then only touches that generation's directory, which
+is never modified after publishing, so a rebuild can neither damage nor half-replace it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = "rebuild.lock"
+GENERATIONS_DIR = "generations"
+MANIFEST_FILE = "manifest.json"
+BUILDING_PREFIX = ".building-"
+KEEP_GENERATIONS = 2  # the published one and one to roll back to
+
+
+class IndexMissing(Exception):
+    """No published generation can be read from the index directory."""
+
+
+class RebuildLocked(Exception):
+    """Another rebuild holds the lock of this index directory."""
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("SEARCHSVC_INDEX_DIR") or "var/index")
+
+
+def new_generation_name(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+@contextmanager
+def rebuild_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index directory's rebuild lock, or fail at once.
+
+    flock is released by the kernel when the process dies, so a killed rebuild never leaves
+    a stale lock behind.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            raise RebuildLocked(
+                f"another rebuild is running on {index_dir} (pid {holder}); try again when it "
+                "has finished"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def generations_dir(index_dir: Path) -> Path:
+    return index_dir / GENERATIONS_DIR
+
+
+def start_building(index_dir: Path) -> Path:
+    """A fresh directory to build a generation in; leftovers of killed builds are removed."""
+    root = generations_dir(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    for leftover in root.glob(BUILDING_PREFIX + "*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    path = root / (BUILDING_PREFIX + uuid.uuid4().hex[:8])
+    path.mkdir()
+    return path
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def write_manifest(generation: Path, manifest: dict[str, Any]) -> None:
+    _write_atomically(generation / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def read_manifest(generation: Path) -> dict[str, Any]:
+    with open(generation / MANIFEST_FILE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def publish(index_dir: Path, building: Path, name: str) -> Path:
+    """Move a finished build into place and make it the published generation."""
+    final = generations_dir(index_dir) / name
+    for path in building.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    os.rename(building, final)
+    _fsync_dir(final.parent)
+    _write_atomically(index_dir / CURRENT_FILE, name + "\n")
+    prune(index_dir)
+    return final
+
+
+def published_name(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The published generation's directory, or IndexMissing saying what is wrong."""
+    name = published_name(index_dir)
+    if name is None:
+        raise IndexMissing(
+            f"no index has been published in {index_dir}; build one with "
+            f"`searchsvc-index rebuild --index-dir {index_dir}`"
+        )
+    path = generations_dir(index_dir) / name
+    if not (path / MANIFEST_FILE).is_file():
+        raise IndexMissing(f"the published generation {name} is missing from {path.parent}")
+    return path
+
+
+def published_generations(index_dir: Path) -> list[str]:
+    """Names of complete generations, oldest first (names sort by build time)."""
+    root = generations_dir(index_dir)
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST_FILE).is_file()
+    )
+
+
+def prune(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
+    """Delete all but the newest ``keep`` generations, never the published one."""
+    current = published_name(index_dir)
+    names = published_generations(index_dir)
+    removed = []
+    for name in names[:-keep] if keep else names:
+        if name != current:
+            shutil.rmtree(generations_dir(index_dir) / name, ignore_errors=True)
+            removed.append(name)
+    return removed

@@ -1,0 +1,177 @@
+"""Word-level analysis of one language: lemma, Snowball stem and compound parts.
+
+Snowball alone cannot join Finnish forms whose stem changes (``hoito``/``hoidon``,
+``lapsi``/``lasten``, ``lupa``/``luvan``) and knows nothing of compounds. So a word is first
+looked up in simplemma's form-to-lemma dictionary (MIT licensed, shipped with the package),
+then the lemma is stemmed, so that words the dictionary lacks still meet their known forms at
+the same stem. Long Finnish and Swedish words are split into compound parts against the same
+dictionary (``tarkastuslautakunnan`` -> ``tarkastus`` + ``lautakunta``); the parts are indexed
+in a field of their own at a lower weight.
+
+Everything is cached per word: a corpus has far fewer distinct words than tokens.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+import snowballstemmer
+
+STEMMER_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
+COMPOUND_LANGUAGES = frozenset({"fi", "sv"})
+LEMMA_LANGUAGES = frozenset({"fi", "sv"})
+
+# Compound parts shorter than this match by accident ("för" + "slag" would make ``slag``
+# find ``förslag``); a head may be one letter shorter (``lag|förslag``).
+MIN_HEAD = 3
+MIN_TAIL = 4
+MIN_COMPOUND = 8
+MAX_DEPTH = 3
+# Derivational endings that the dictionary also lists as words: ``ammatti|lainen`` and
+# ``verksam|het`` are not compounds.
+BOUND_TAILS = {
+    "fi": frozenset({"lainen", "läinen", "mainen", "mäinen", "llinen", "isuus"}),
+    "sv": frozenset({"het", "heta", "ning", "else", "lig", "lighet", "skap"}),
+}
+
+
+def _dictionary(language: str) -> Mapping[str, str]:
+    from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+    return DefaultDictionaryFactory(cache_max_size=1).get_dictionary(language)
+
+
+class Lexicon:
+    """Keys (stemmed lemmas) and compound parts for the words of one language."""
+
+    def __init__(self, language: str, forms: Mapping[str, str] | None = None) -> None:
+        if language not in STEMMER_NAMES:
+            raise ValueError(f"unsupported language {language!r}")
+        self.language = language
+        self._stemmer = snowballstemmer.stemmer(STEMMER_NAMES[language])
+        if hasattr(self._stemmer, "maxCacheSize"):
+            # PyStemmer's own 10,000-word cache thrashes on a real vocabulary; ours is per word.
+            self._stemmer.maxCacheSize = 0
+        if forms is None and language in LEMMA_LANGUAGES:
+            forms = _dictionary(language)
+        self._forms: Mapping[str, str] = forms or {}
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def stem(self, word: str) -> str:
+        return self._stemmer.stemWord(word)
+
+    def analyze(self, word: str) -> tuple[str, tuple[str, ...]]:
+        """The word's index key and the keys of its compound parts (lowercase input)."""
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = self._cache[word] = self._analyze(word)
+        return cached
+
+    def key(self, word: str) -> str:
+        return self.analyze(word)[0]
+
+    def parts(self, word: str) -> tuple[str, ...]:
+        return self.analyze(word)[1]
+
+    def lemma(self, word: str) -> str | None:
+        """The dictionary's lemma for a word form, or the lemma built for a compound."""
+        if not word.isalpha():
+            return None
+        lemma = self._forms.get(word)
+        if lemma is None and self.language in COMPOUND_LANGUAGES and len(word) >= MIN_COMPOUND:
+            split = self._split(word, 0)
+            if split is not None:
+                head, lemmas = split
+                lemma = head + lemmas[-1]
+        return lemma
+
+    def compound_lemmas(self, word: str) -> list[str]:
+        """The lemmas of the word's compound parts, head parts first ([] for a simple word)."""
+        if self.language not in COMPOUND_LANGUAGES or not word.isalpha():
+            return []
+        # A known form is split as its lemma only: its inflected ending could pass for a
+        # word of its own (``omaisuuden`` is not ``omais`` + ``uuden``).
+        candidate = self._forms.get(word) or word
+        if len(candidate) >= MIN_COMPOUND:
+            split = self._split(candidate, 0)
+            if split is not None:
+                return split[1]
+        return []
+
+    def _analyze(self, word: str) -> tuple[str, tuple[str, ...]]:
+        if not word.isalpha():
+            if "-" in word:
+                pieces = word.split("-")
+                return "-".join(self.key(p) if p.isalpha() else p for p in pieces), ()
+            if "'" in word and self.language == "en":
+                return self.stem(word), ()
+            return word, ()
+        lemma = self.lemma(word) or word
+        key = self.stem(lemma)
+        parts = []
+        for part in self.compound_lemmas(word):
+            part_key = self.stem(part)
+            if part_key != key and part_key not in parts:
+                parts.append(part_key)
+        return key, tuple(parts)
+
+    def _split(self, word: str, depth: int) -> tuple[str, list[str]] | None:
+        """Split at the longest known tail whose head is a known word or itself a compound.
+
+        Returns the head as written and the part lemmas (head parts first, tail last).
+        Only the head is split further: the tail is the compound's head word in the
+        grammatical sense (``lautakunta`` in ``tarkastuslautakunta``), and splitting it
+        again would let ``kunta`` find every board.
+        """
+        forms = self._forms
+        bound = BOUND_TAILS.get(self.language, frozenset())
+        for cut in range(MIN_HEAD, len(word) - MIN_TAIL + 1):
+            tail_lemma = forms.get(word[cut:])
+            if tail_lemma is None or tail_lemma in bound:
+                continue
+            head_parts = self._head_parts(word[:cut], depth)
+            if head_parts is not None:
+                return word[:cut], [*head_parts, tail_lemma]
+        return None
+
+    def _head_parts(self, head: str, depth: int) -> list[str] | None:
+        variants = self._linking_variants(head)
+        for variant in variants:
+            if len(variant) >= MIN_HEAD:
+                lemma = self._forms.get(variant)
+                if lemma is not None:
+                    inner = self._split(lemma, depth + 1) if depth < MAX_DEPTH else None
+                    return [*inner[1], lemma] if inner and len(lemma) >= MIN_COMPOUND else [lemma]
+        if depth >= MAX_DEPTH:
+            return None
+        for variant in variants:
+            if len(variant) >= MIN_COMPOUND:
+                inner = self._split(variant, depth + 1)
+                if inner is not None:
+                    return [*inner[1], variant]
+        return None
+
+    def _linking_variants(self, head: str) -> list[str]:
+        """The forms a compound's first part may stand for.
+
+        Swedish joins parts with a linking ``s`` (``välfärdsområdes|fullmäktige``) or ``e``;
+        Finnish ``-nen`` words take an ``s`` stem (``omais|hoitaja`` from ``omainen``) or
+        drop the ending (``sosiaali|ohjaus`` from ``sosiaalinen``).
+        """
+        variants = [head]
+        if self.language == "sv":
+            if head.endswith(("s", "e")):
+                variants.append(head[:-1])
+        elif self.language == "fi":
+            if head.endswith("s"):
+                variants.append(head[:-1] + "nen")
+            elif head.endswith("i"):
+                variants.append(head + "nen")
+        return variants
+
+
+@functools.cache
+def lexicon(language: str) -> Lexicon:
+    """The process-wide lexicon of a language (the dictionary loads once, on first use)."""
+    return Lexicon(language)

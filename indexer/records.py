@@ -1,0 +1,95 @@
+"""The record model shared by the readers, the normaliser and the index builder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LANGUAGES = ("fi", "sv", "en")
+
+# Fields a record may carry that the indexer understands; anything else is kept in ``extra``.
+CORE_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "url",
+    "language",
+    "date",
+    "year",
+    "organization",
+    "division",
+    "doc_type",
+    "source",
+)
+
+
+class BadRecord(Exception):
+    """A record that cannot be indexed, with the place it was read from."""
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class RawRecord:
+    """Fields as a reader found them (after sidecar and folder defaults are applied)."""
+
+    fields: dict[str, Any]
+    path: str
+    line: int | None = None
+    # Text read from a page rather than a structured record: language and dates are derived
+    # from it per section, since such pages mix languages (an English page, Finnish comments).
+    is_page: bool = False
+
+    @property
+    def origin(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of the body in one language."""
+
+    language: str
+    text: str
+
+
+@dataclass
+class Record:
+    """A normalised record, ready to index.
+
+    ``organization``, ``division`` and ``doc_type`` are canonical vocabulary keys; the raw
+    values they came from are kept in ``extra`` (``organization_raw`` and so on).
+    """
+
+    id: str
+    title: str
+    body: str
+    origin: str
+    url: str | None = None
+    language: str | None = None
+    date: str | None = None
+    year: int | None = None
+    organization: str | None = None
+    division: str | None = None
+    doc_type: str | None = None
+    source: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def languages(self) -> list[str]:
+        seen: list[str] = []
+        for section in self.sections:
+            if section.language not in seen:
+                seen.append(section.language)
+        return seen
+
+    def text_in(self, language: str) -> str:
+        return "\n\n".join(s.text for s in self.sections if s.language == language)

@@ -1,0 +1,71 @@
+"""The whoosh schema: per-language text fields, stored display fields and facet columns."""
+
+from __future__ import annotations
+
+from whoosh import fields, formats
+
+from indexer.analysis import parts_analyzer, text_analyzer, words_analyzer
+from indexer.lexicon import COMPOUND_LANGUAGES
+from indexer.records import LANGUAGES
+
+TITLE_BOOST = 2.0
+BODY_BOOST = 1.0
+# Compound parts find ``lautakunta`` in ``tarkastuslautakunnan``, below a whole-word match.
+PARTS_BOOST = 0.4
+
+FACET_FIELDS = ("language", "year", "division", "doc_type", "organization")
+
+
+def title_field(language: str) -> str:
+    return f"title_{language}"
+
+
+def body_field(language: str) -> str:
+    return f"body_{language}"
+
+
+def parts_field(language: str) -> str:
+    return f"parts_{language}"
+
+
+def words_field(language: str) -> str:
+    return f"words_{language}"
+
+
+def _facet() -> fields.ID:
+    return fields.ID(stored=True, sortable=True)
+
+
+def build_schema() -> fields.Schema:
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.STORED(),
+        body=fields.STORED(),
+        url=fields.STORED(),
+        date=fields.ID(stored=True, sortable=True),
+        year=fields.NUMERIC(int, bits=32, stored=True, sortable=True),
+        language=_facet(),
+        languages=fields.KEYWORD(stored=True, commas=True),
+        division=_facet(),
+        doc_type=_facet(),
+        organization=_facet(),
+        source=fields.STORED(),
+        # Where each language's text lies in the body: [(language, start, end), ...].
+        sections=fields.STORED(),
+        extra=fields.STORED(),
+        content_hash=fields.ID(stored=True),
+    )
+    for language in LANGUAGES:
+        analyzer = text_analyzer(language)
+        schema.add(title_field(language), fields.TEXT(analyzer=analyzer, field_boost=TITLE_BOOST))
+        schema.add(body_field(language), fields.TEXT(analyzer=analyzer, field_boost=BODY_BOOST))
+        words = fields.TEXT(analyzer=words_analyzer(language), phrase=False)
+        words.format = formats.Existence()
+        schema.add(words_field(language), words)
+        if language in COMPOUND_LANGUAGES:
+            schema.add(
+                parts_field(language),
+                fields.TEXT(analyzer=parts_analyzer(language), phrase=False,
+                            field_boost=PARTS_BOOST),
+            )
+    return schema

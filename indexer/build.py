@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index
+from whoosh.fields import Schema
 
 from indexer import generations
 from indexer.lexicon import COMPOUND_LANGUAGES
@@ -122,6 +123,7 @@ def write_generation(
     report: BuildReport,
     jobs: int = 1,
     on_record: Callable[[Record | BadRecord], None] | None = None,
+    schema: Schema | None = None,
 ) -> None:
     """Index every good record into a new whoosh index at ``path``.
 
@@ -129,7 +131,8 @@ def write_generation(
     prints to stderr and commits the rest), so the documents in the committed index are
     counted against the records handed over, and any difference fails the build.
     """
-    ix = index.create_in(str(path), build_schema())
+    schema = schema or build_schema()
+    ix = index.create_in(str(path), schema)
     if jobs > 1:
         writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
     else:
@@ -139,7 +142,8 @@ def write_generation(
             if isinstance(item, BadRecord):
                 report.problems.append(str(item))
             else:
-                writer.add_document(**record_to_document(item))
+                document = record_to_document(item)
+                writer.add_document(**{k: v for k, v in document.items() if k in schema})
                 report.documents += 1
                 report.text_bytes += len(item.title.encode()) + len(item.body.encode())
                 report.by_language.update(item.languages() or [item.language or "en"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh import fields, formats
 
-from indexer.analysis import parts_analyzer, text_analyzer, words_analyzer
+from indexer.analysis import parts_analyzer, stem_analyzer, text_analyzer, words_analyzer
 from indexer.lexicon import COMPOUND_LANGUAGES
 from indexer.records import LANGUAGES
 
@@ -36,7 +36,8 @@ def _facet() -> fields.ID:
     return fields.ID(stored=True, sortable=True)
 
 
-def build_schema() -> fields.Schema:
+def build_schema(stem_only: bool = False) -> fields.Schema:
+    """The index schema; ``stem_only`` builds the Snowball-only baseline for comparisons."""
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         title=fields.STORED(),
@@ -56,13 +57,13 @@ def build_schema() -> fields.Schema:
         content_hash=fields.ID(stored=True),
     )
     for language in LANGUAGES:
-        analyzer = text_analyzer(language)
+        analyzer = stem_analyzer(language) if stem_only else text_analyzer(language)
         schema.add(title_field(language), fields.TEXT(analyzer=analyzer, field_boost=TITLE_BOOST))
         schema.add(body_field(language), fields.TEXT(analyzer=analyzer, field_boost=BODY_BOOST))
         words = fields.TEXT(analyzer=words_analyzer(language), phrase=False)
         words.format = formats.Existence()
         schema.add(words_field(language), words)
-        if language in COMPOUND_LANGUAGES:
+        if language in COMPOUND_LANGUAGES and not stem_only:
             schema.add(
                 parts_field(language),
                 fields.TEXT(analyzer=parts_analyzer(language), phrase=False,

@@ -14,7 +14,7 @@ from importlib import resources
 
 from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
 
-from indexer.lexicon import lexicon
+from indexer.lexicon import WordKeys, lexicon
 from indexer.records import LANGUAGES
 
 # Soft hyphen, zero-width space/joiners, word joiner, BOM: invisible, but they split words.
@@ -121,14 +121,17 @@ class LexiconFilter(Filter):
             for token in tokens:
                 if token.stopped:
                     continue
-                for part in analyze(token.text)[1]:
+                for part in analyze(token.text).parts:
                     token.text = part
                     yield token
             return
         for token in tokens:
-            if not token.stopped:
-                token.text = analyze(token.text)[0]
-            yield token
+            if token.stopped:
+                yield token
+                continue
+            for key in analyze(token.text).keys:
+                token.text = key
+                yield token
 
 
 class StemFilter(Filter):
@@ -219,16 +222,17 @@ def analyze(language: str, text: str, kind: str = "text") -> list[str]:
     return [token.text for token in builders[kind](language)(text, mode="query")]
 
 
-def query_words(
-    language: str, text: str, stem_only: bool = False
-) -> list[list[tuple[str, tuple[str, ...]]]]:
-    """The words of a query as the index knows them: per position, the (key, part keys) of
-    each token there (a hyphenated word stands with its pieces at one position)."""
+def query_words(language: str, text: str, stem_only: bool = False) -> list[list[WordKeys]]:
+    """The words of a query as the index knows them: per position, the keys of each token
+    there (a hyphenated word stands with its pieces at one position)."""
     chain = text_analyzer(language)
     tokenize_and_stop = chain.items[0] | chain.items[1]
     words = lexicon(language)
-    positions: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+    positions: dict[int, list[WordKeys]] = {}
     for token in tokenize_and_stop(text, positions=True, mode="query"):
-        entry = (words.stem(token.text), ()) if stem_only else words.analyze(token.text)
+        if stem_only:
+            entry = WordKeys((words.stem(token.text),), ())
+        else:
+            entry = words.analyze(token.text)
         positions.setdefault(token.pos, []).append(entry)
     return [positions[pos] for pos in sorted(positions)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -34,6 +35,14 @@ BOUND_TAILS = {
     "fi": frozenset({"lainen", "läinen", "mainen", "mäinen", "llinen", "isuus"}),
     "sv": frozenset({"het", "heta", "ning", "else", "lig", "lighet", "skap"}),
 }
+
+
+class WordKeys(NamedTuple):
+    """What the index holds for a word: its keys (the stemmed lemma first, then the stem of
+    the word as written where that differs) and the keys of its compound parts."""
+
+    keys: tuple[str, ...]
+    parts: tuple[str, ...]
 
 
 def _dictionary(language: str) -> Mapping[str, str]:
@@ -56,23 +65,23 @@ class Lexicon:
         if forms is None and language in LEMMA_LANGUAGES:
             forms = _dictionary(language)
         self._forms: Mapping[str, str] = forms or {}
-        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._cache: dict[str, WordKeys] = {}
 
     def stem(self, word: str) -> str:
         return self._stemmer.stemWord(word)
 
-    def analyze(self, word: str) -> tuple[str, tuple[str, ...]]:
-        """The word's index key and the keys of its compound parts (lowercase input)."""
+    def analyze(self, word: str) -> WordKeys:
+        """The word's index keys and the keys of its compound parts (lowercase input)."""
         cached = self._cache.get(word)
         if cached is None:
             cached = self._cache[word] = self._analyze(word)
         return cached
 
     def key(self, word: str) -> str:
-        return self.analyze(word)[0]
+        return self.analyze(word).keys[0]
 
     def parts(self, word: str) -> tuple[str, ...]:
-        return self.analyze(word)[1]
+        return self.analyze(word).parts
 
     def lemma(self, word: str) -> str | None:
         """The dictionary's lemma for a word form, or the lemma built for a compound."""
@@ -99,22 +108,26 @@ class Lexicon:
                 return split[1]
         return []
 
-    def _analyze(self, word: str) -> tuple[str, tuple[str, ...]]:
+    def _analyze(self, word: str) -> WordKeys:
         if not word.isalpha():
             if "-" in word:
                 pieces = word.split("-")
-                return "-".join(self.key(p) if p.isalpha() else p for p in pieces), ()
+                return WordKeys(("-".join(self.key(p) if p.isalpha() else p for p in pieces),), ())
             if "'" in word and self.language == "en":
-                return self.stem(word), ()
-            return word, ()
+                return WordKeys((self.stem(word),), ())
+            return WordKeys((word,), ())
         lemma = self.lemma(word) or word
         key = self.stem(lemma)
+        # The dictionary has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``): the word's
+        # own stem stands beside the lemma's, so Snowball's match is never lost.
+        surface = self.stem(word)
+        keys = (key,) if surface == key else (key, surface)
         parts = []
         for part in self.compound_lemmas(word):
             part_key = self.stem(part)
-            if part_key != key and part_key not in parts:
+            if part_key not in keys and part_key not in parts:
                 parts.append(part_key)
-        return key, tuple(parts)
+        return WordKeys(keys, tuple(parts))
 
     def _split(self, word: str, depth: int) -> tuple[str, list[str]] | None:
         """Split at the longest known tail whose head is a known word or itself a compound.

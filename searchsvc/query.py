@@ -15,22 +15,23 @@ from collections.abc import Sequence
 from whoosh import query
 
 from indexer.analysis import query_words
-from indexer.lexicon import COMPOUND_LANGUAGES
+from indexer.lexicon import COMPOUND_LANGUAGES, WordKeys
 from indexer.records import LANGUAGES
 from indexer.schema import body_field, parts_field, title_field
 
 
-def _word_query(
-    language: str, key: str, parts: tuple[str, ...], compounds: bool
-) -> query.Query:
+def _word_query(language: str, word: WordKeys, compounds: bool) -> query.Query:
     title, body = title_field(language), body_field(language)
-    alternatives: list[query.Query] = [query.Term(title, key), query.Term(body, key)]
+    fields = [title, body]
     if compounds and language in COMPOUND_LANGUAGES:
-        alternatives.append(query.Term(parts_field(language), key))
-        if parts:
-            alternatives.append(
-                query.And([query.Or([query.Term(title, p), query.Term(body, p)]) for p in parts])
-            )
+        fields.append(parts_field(language))
+    alternatives: list[query.Query] = [
+        query.Term(field, key) for key in word.keys for field in fields
+    ]
+    if compounds and word.parts:
+        alternatives.append(
+            query.And([query.Or([query.Term(f, p) for f in fields]) for p in word.parts])
+        )
     return query.Or(alternatives)
 
 
@@ -38,9 +39,7 @@ def language_query(language: str, text: str, stem_only: bool = False) -> query.Q
     """All words of the text, as one language's analyzer sees them; None if none is left."""
     words = []
     for tokens in query_words(language, text, stem_only):
-        alternatives = [
-            _word_query(language, key, parts, not stem_only) for key, parts in tokens
-        ]
+        alternatives = [_word_query(language, word, not stem_only) for word in tokens]
         words.append(alternatives[0] if len(alternatives) == 1 else query.Or(alternatives))
     if not words:
         return None

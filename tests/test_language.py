@@ -30,6 +30,15 @@ SV_LONG = (
     "Välfärdsområdets serviceområde för barn, unga och familjer samlades till en helhet i början "
     "av 2024. Därmed blev det möjligt att granska resurserna inom socialarbetet för barnfamiljer."
 )
+# From a Swedish Supreme Administrative Court decision (finlex-sv): Swedish, but mostly names.
+SV_JUDGES = (
+    "Ärendet har avgjorts av president Pekka Vihervuori samt justitieråden Kari Kuusiniemi, "
+    "Niilo Jääskinen, Anne E. Niemi, Riitta Mutikainen, Hannele Ranta-Lassila, Hannu Ranta, "
+    "Eija Siitari, Alice Guimaraes-Purokoski, Mika Seppälä, Outi Suviranta, Leena Äärilä, "
+    "Mikko Pikkujämsä, Janne Aer, Petri Helander, Kari Tornikoski, Tuomas Kuokkanen, Taina "
+    "Pyysaari, Timo Räbinä, Anne Nenonen, Antti Pekkala, Jaakko Autio, Pekka Aalto, Maarit "
+    "Lindroos, Kirsti Kurki-Suonio och Toomas Kotkas. Föredragande Antti Jukarainen."
+)
 FI_CAPTION = "Kyynärsauvat ja kävelykeppi nojaavat seinää vasten. Kuvaaja: Kaisa Sunimento"
 
 
@@ -101,6 +110,8 @@ def _check_covers(text: str, sections: list[Section]) -> None:
         ),
         # a closing greeting goes with the text it closes
         ([FI_LONG, "Ystävällisin terveisin,", "Timo Cantell"], ["fi"]),
+        # a paragraph of names the detector is unsure of does not start a section at the end
+        ([SV_LONG, SV_JUDGES], ["sv"]),
         # a short caption in another language inside a long run is smoothed away
         ([EN_LONG, FI_CAPTION, EN_LONG_2], ["en"]),
         # ... but a long part in another language is a section of its own
@@ -193,3 +204,12 @@ def test_seed_languages_as_whole() -> None:
     assert detect_language(_seed("000_e5ce6d2af453161b.txt")) == "en"
     assert detect_language(_seed("001_ccc618685df0d0c3.txt")) == "sv"
     assert detect_language(_seed("002_9a121b0bd461c2d0.txt")) == "sv"
+
+
+def test_long_text_is_judged_on_a_sample() -> None:
+    # A whole long document (a PDF page without blank lines) is judged on slices of it, so the
+    # Swedish half at the end is seen too, and the cost does not grow with the length.
+    text = " ".join([EN_LONG] * 300 + [SV_LONG] * 900)
+    assert len(text) > 200_000
+    assert detect_language(text) == "sv"
+    assert detect_language(" ".join([FI_LONG] * 2000)) == "fi"

@@ -243,6 +243,14 @@ def test_defaults_precedence(tmp_path: Path) -> None:
     assert by_id["file:top"]["organization"] == "City"
 
 
+def test_derived_fields_are_weakest(tmp_path: Path) -> None:
+    # What is derived from the file only fills in: folder defaults and sidecars override it.
+    (tmp_path / "folder.meta.json").write_text('{"title": "Folder title", "body": "ignored"}')
+    (tmp_path / "a.txt").write_text("First line\n\nText")
+    (record,) = read(tmp_path)
+    assert record.fields == {"id": "file:a", "title": "Folder title", "body": "First line\n\nText"}
+
+
 def test_bad_sidecar_and_bad_folder_defaults(tmp_path: Path) -> None:
     (tmp_path / "folder.meta.json").write_text("{not json")
     (tmp_path / "a.txt").write_text("Page A")

@@ -1,0 +1,238 @@
+"""Rebuilding real indexes on disk: publishing, counting, locking, failing safely."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from whoosh import index
+
+from indexer import generations
+from indexer.build import BuildFailed, TooManyBadRecords, rebuild
+from indexer.cli import EXIT_LOCKED, EXIT_NO_INDEX, EXIT_OK, EXIT_PROBLEMS, EXIT_TOO_MANY_BAD
+from searchsvc.query import build_query
+from tests.conftest import CORPUS, ROOT
+
+RECORD_FILES = sorted((CORPUS / "records").glob("*.jsonl.gz"))
+
+
+def corpus_lines(per_file: int, skip: int = 0) -> list[str]:
+    """Lines ``skip`` to ``per_file`` of each shipped record file."""
+    lines = []
+    for path in RECORD_FILES:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            lines.extend(itertools.islice(handle, skip, per_file))
+    return lines
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Real records, ten from each shipped file, plus a seed page with its sidecar."""
+    folder = tmp_path / "corpus"
+    (folder / "pages").mkdir(parents=True)
+    (folder / "records.jsonl").write_text("".join(corpus_lines(10)), encoding="utf-8")
+    for name in ("002_9a121b0bd461c2d0.txt", "002_9a121b0bd461c2d0.meta.json"):
+        (folder / "pages" / name).write_bytes((CORPUS / "pages" / name).read_bytes())
+    return folder
+
+
+def doc_ids(index_dir: Path) -> set[str]:
+    ix = index.open_dir(str(generations.current_generation(index_dir)))
+    with ix.searcher() as searcher:
+        return {fields["id"] for fields in searcher.all_stored_fields()}
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_rebuild_publishes_a_complete_generation(small_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    report = rebuild([small_corpus], index_dir, jobs=1)
+    assert report.published and report.documents == 41 and not report.problems
+    current = generations.current_generation(index_dir)
+    manifest = generations.read_manifest(current)
+    assert manifest["documents"] == 41
+    assert manifest["by_language"] == {"en": 10, "fi": 20, "sv": 11}
+    assert json.loads((current / "labels.json").read_text())["doc_type"]["court_decision"]["sv"]
+    assert "seed:socialstyrelsen:anhorigstod-2007" in doc_ids(index_dir)
+    ix = index.open_dir(str(current))
+    with ix.searcher() as searcher:
+        hits = searcher.search(build_query("anhörigstödet"), limit=5)
+        assert [hit["id"] for hit in hits][:1] == ["seed:socialstyrelsen:anhorigstod-2007"]
+
+
+def test_two_writer_processes_index_every_record(small_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    (small_corpus / "more.jsonl").write_text("".join(corpus_lines(60, skip=10)), "utf-8")
+    report = rebuild([small_corpus], index_dir, jobs=2)
+    expected = {json.loads(line)["id"] for line in corpus_lines(60)}
+    assert len(expected) == 240
+    assert report.documents == len(doc_ids(index_dir)) == 241
+    assert doc_ids(index_dir) >= expected
+
+
+def test_a_failing_writer_process_fails_the_build(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """whoosh's multiprocess writer only prints a worker's error and commits the rest."""
+    from indexer import lexicon as lexicon_module
+
+    index_dir = tmp_path / "index"
+    rebuild([small_corpus], index_dir, jobs=1)
+    published = generations.published_name(index_dir)
+    original = lexicon_module.Lexicon.analyze
+
+    def analyze(self, word):
+        if word == "kaboom":
+            raise RuntimeError("injected analysis failure")
+        return original(self, word)
+
+    monkeypatch.setattr(lexicon_module.Lexicon, "analyze", analyze)  # forked workers inherit
+    lines = [json.dumps({"id": f"x{i}", "body": "kaboom" if i == 150 else "rauha"}) + "\n"
+             for i in range(300)]
+    (small_corpus / "bomb.jsonl").write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(BuildFailed, match="records were read"):
+        rebuild([small_corpus], index_dir, jobs=2)
+    assert generations.published_name(index_dir) == published
+
+
+def test_bad_records_are_reported_with_file_and_line(small_corpus: Path, tmp_path: Path) -> None:
+    bad = small_corpus / "bad.jsonl"
+    bad.write_text(
+        '{"id": "ok-1", "body": "hyvä"}\n'
+        "{not json\n"
+        '{"title": "no id"}\n'
+        '{"id": "ok-1", "body": "duplicate"}\n'
+        '{"id": "ok-2", "body": "toinen"}\n',
+        encoding="utf-8",
+    )
+    report = rebuild([small_corpus], tmp_path / "index", jobs=1)
+    assert report.documents == 43
+    assert [p.split(": ", 1)[0] for p in report.problems] == [f"{bad}:2", f"{bad}:3", f"{bad}:4"]
+    assert {"ok-1", "ok-2"} <= doc_ids(tmp_path / "index")
+
+
+def test_too_many_bad_records_publish_nothing(small_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    rebuild([small_corpus], index_dir, jobs=1)
+    before = generations.published_name(index_dir)
+    (small_corpus / "bad.jsonl").write_text("{\n[]\n{}\n", encoding="utf-8")
+    with pytest.raises(TooManyBadRecords):
+        rebuild([small_corpus], index_dir, jobs=1, max_errors=2)
+    assert generations.published_name(index_dir) == before
+    assert generations.published_generations(index_dir) == [before]
+    assert not list(generations.generations_dir(index_dir).glob(".building-*"))
+
+
+def test_generations_keep_one_to_roll_back_to(small_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    names = [rebuild([small_corpus], index_dir, jobs=1).generation for _ in range(3)]
+    assert len(set(names)) == 3
+    assert generations.published_generations(index_dir) == names[1:]
+    assert generations.published_name(index_dir) == names[2]
+
+
+def test_cli_rebuild_status_and_check(small_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    status = run_cli("status", "--index-dir", str(index_dir))
+    assert status.returncode == EXIT_NO_INDEX
+    assert "no index has been published" in status.stderr
+
+    built = run_cli("rebuild", "--corpus", str(small_corpus), "--index-dir", str(index_dir),
+                    "--jobs", "2")
+    assert built.returncode == EXIT_OK, built.stderr
+    assert "records:  41" in built.stdout
+    assert "by language: en 10, fi 20, sv 11" in built.stdout
+
+    status = run_cli("status", "--index-dir", str(index_dir))
+    assert status.returncode == EXIT_OK
+    assert "documents:       41" in status.stdout
+
+    (small_corpus / "bad.jsonl").write_text('{"id": 1, "body": ""}\n', encoding="utf-8")
+    check = run_cli("check", str(small_corpus))
+    assert check.returncode == EXIT_PROBLEMS
+    assert f"{small_corpus / 'bad.jsonl'}:1: no text" in check.stdout
+    assert "41 good records, 1 problems" in check.stdout
+
+    too_many = run_cli("rebuild", "--corpus", str(small_corpus), "--index-dir", str(index_dir),
+                       "--max-errors", "0")
+    assert too_many.returncode == EXIT_TOO_MANY_BAD
+    assert "skipped" in too_many.stderr and "left as it was" in too_many.stderr
+
+
+def test_index_dir_defaults_to_the_service_setting(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEARCHSVC_INDEX_DIR", str(tmp_path / "from-env"))
+    assert run_cli("rebuild", "--corpus", str(small_corpus), "--jobs", "1").returncode == 0
+    assert generations.published_name(tmp_path / "from-env")
+
+
+def test_a_second_rebuild_fails_fast(small_corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    with generations.rebuild_lock(index_dir):
+        started = time.monotonic()
+        second = run_cli("rebuild", "--corpus", str(small_corpus), "--index-dir", str(index_dir))
+        assert second.returncode == EXIT_LOCKED
+        assert f"another rebuild is running on {index_dir} (pid {os.getpid()})" in second.stderr
+        assert time.monotonic() - started < 30
+    assert generations.published_name(index_dir) is None
+
+
+def _wait_for(predicate, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("moment", ["reading", "writing segments"])
+def test_a_killed_rebuild_leaves_the_published_index(
+    small_corpus: Path, tmp_path: Path, moment: str
+) -> None:
+    index_dir = tmp_path / "index"
+    rebuild([small_corpus], index_dir, jobs=1)
+    published = generations.published_name(index_dir)
+    before = doc_ids(index_dir)
+    (small_corpus / "more.jsonl").write_text("".join(corpus_lines(400, skip=10)), "utf-8")
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(small_corpus),
+         "--index-dir", str(index_dir), "--jobs", "2"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    root = generations.generations_dir(index_dir)
+
+    def written_files() -> list[Path]:
+        """Files the writers made: job batches, posting runs, segments (not the empty TOC)."""
+        return [
+            p for b in root.glob(".building-*") for p in b.rglob("*")
+            if p.is_file() and p.suffix != ".toc" and "WRITELOCK" not in p.name
+        ]
+
+    if moment == "reading":
+        _wait_for(lambda: any(root.glob(".building-*")))
+    else:
+        _wait_for(lambda: bool(written_files()))
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+    assert generations.published_name(index_dir) == published
+    assert doc_ids(index_dir) == before
+    report = rebuild([small_corpus], index_dir, jobs=2)  # no stale lock, leftovers cleared
+    assert report.published
+    assert not list(root.glob(".building-*"))
+    assert len(doc_ids(index_dir)) == report.documents > len(before)

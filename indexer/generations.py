@@ -46,8 +46,10 @@ def default_index_dir() -> Path:
 
 
 def new_generation_name(now: dt.datetime | None = None) -> str:
+    """A name that sorts by build time, to the microsecond (rebuilds can follow within one
+    second), with a random tail so two machines never pick the same name."""
     now = now or dt.datetime.now(dt.UTC)
-    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
 
 
 @contextmanager

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
+import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -25,6 +28,23 @@ from indexer.schema import body_field, build_schema, parts_field, title_field, w
 SCHEMA_VERSION = 1
 LABELS_FILE = "labels.json"
 WRITER_MEMORY_MB = 256
+
+
+_PR_SET_PDEATHSIG = 1
+_writing = False
+
+
+def _die_with_parent() -> None:
+    """Forked writer processes are killed with the rebuild that started them.
+
+    Otherwise a killed rebuild leaves them waiting on their job queue for ever.
+    """
+    if _writing and sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+os.register_at_fork(after_in_child=_die_with_parent)
 
 
 class BuildFailed(Exception):
@@ -131,9 +151,11 @@ def write_generation(
     prints to stderr and commits the rest), so the documents in the committed index are
     counted against the records handed over, and any difference fails the build.
     """
+    global _writing
     schema = schema or build_schema()
     ix = index.create_in(str(path), schema)
     if jobs > 1:
+        _writing = True
         writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
     else:
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
@@ -150,10 +172,12 @@ def write_generation(
                 report.by_type[item.doc_type or "unknown"] += 1
             if on_record is not None:
                 on_record(item)
+        writer.commit()
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    finally:
+        _writing = False
     with ix.reader() as reader:
         written = reader.doc_count_all()
     if written != report.documents:

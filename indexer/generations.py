@@ -52,6 +52,26 @@ def new_generation_name(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
 
 
+_held_lock_fds: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    """In a forked child (whoosh's writer processes), let go of the parent's lock file.
+
+    A flock lives as long as any copy of its descriptor: a writer process outliving a
+    killed rebuild would otherwise keep the lock and block every later rebuild.
+    """
+    for fd in _held_lock_fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held_lock_fds.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 @contextmanager
 def rebuild_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index directory's rebuild lock, or fail at once.
@@ -60,7 +80,8 @@ def rebuild_lock(index_dir: Path) -> Iterator[None]:
     a stale lock behind.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    _held_lock_fds.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -76,6 +97,7 @@ def rebuild_lock(index_dir: Path) -> Iterator[None]:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        _held_lock_fds.discard(fd)
         os.close(fd)
 
 

@@ -199,10 +199,16 @@ def _wait_for(predicate, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("moment", ["reading", "writing segments"])
+@pytest.mark.parametrize(
+    ("moment", "kill_group"),
+    [("reading", True), ("writing segments", True), ("writing segments", False)],
+    ids=["reading", "writing", "writing-parent-only"],
+)
 def test_a_killed_rebuild_leaves_the_published_index(
-    small_corpus: Path, tmp_path: Path, moment: str
+    small_corpus: Path, tmp_path: Path, moment: str, kill_group: bool
 ) -> None:
+    """kill -9 of the rebuild (or of its parent process alone: its writer processes must
+    neither keep the lock nor linger) at several moments."""
     index_dir = tmp_path / "index"
     rebuild([small_corpus], index_dir, jobs=1)
     published = generations.published_name(index_dir)
@@ -227,7 +233,10 @@ def test_a_killed_rebuild_leaves_the_published_index(
         _wait_for(lambda: any(root.glob(".building-*")))
     else:
         _wait_for(lambda: bool(written_files()))
-    os.killpg(process.pid, signal.SIGKILL)
+    if kill_group:
+        os.killpg(process.pid, signal.SIGKILL)
+    else:
+        os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
 
     assert generations.published_name(index_dir) == published

@@ -1,0 +1,55 @@
+"""Relevance over the real records of the shipped corpus: judged queries must be found.
+
+Reports recall@10 and MRR for the final analysis and for Snowball stemming alone, built from
+the same records; ``python -m benchmarks.relevance`` prints the same figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.relevance import (
+    build_index,
+    load_queries,
+    mean_reciprocal_rank,
+    recall_at_cutoff,
+    run_queries,
+    summary,
+)
+from tests.conftest import CORPUS
+
+QUERIES = load_queries()
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory):
+    root: Path = tmp_path_factory.mktemp("relevance")
+    final = run_queries(build_index(root / "final", [CORPUS]), QUERIES)
+    stemmed = run_queries(build_index(root / "stem", [CORPUS], stem_only=True), QUERIES,
+                          stem_only=True)
+    return final, stemmed
+
+
+def test_the_query_set_covers_three_languages_and_the_hard_cases():
+    assert {q["lang"] for q in QUERIES} == {"fi", "sv", "en"}
+    assert sum(q["kind"] == "compound" for q in QUERIES) >= 8
+    assert sum(q["kind"] == "inflected" and q["lang"] in ("fi", "sv") for q in QUERIES) >= 20
+
+
+@pytest.mark.parametrize("number", range(len(QUERIES)), ids=[q["q"] for q in QUERIES])
+def test_judged_record_is_in_the_top_ten(results, number):
+    result = results[0][number]
+    assert result.hit, f"{result.q!r}: {result.relevant} not in {result.found}"
+
+
+def test_analysis_beats_stemming_alone(results, capsys):
+    final, stemmed = results
+    with capsys.disabled():
+        print(f"\nrelevance, final analysis:\n{summary(final)}")
+        print(f"relevance, stemming only:\n{summary(stemmed)}")
+    assert recall_at_cutoff(final) >= 0.95
+    assert mean_reciprocal_rank(final) >= 0.85
+    assert recall_at_cutoff(final) > recall_at_cutoff(stemmed)
+    assert mean_reciprocal_rank(final) > mean_reciprocal_rank(stemmed)

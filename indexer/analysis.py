@@ -12,7 +12,7 @@ import re
 import unicodedata
 from importlib import resources
 
-from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
+from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
 
 from indexer.lexicon import WordKeys, lexicon
 from indexer.records import LANGUAGES
@@ -34,18 +34,27 @@ def normalize_text(text: str) -> str:
 
 
 class CodeAwareTokenizer(Tokenizer):
-    """Normalises the text and yields words and codes.
+    """Normalises the text, yields words and codes, and drops the language's stop words.
 
     A hyphenated word with letters ("3d-tulostus") is yielded whole and then as its parts
     at the same position, so both ``3d-tulostus`` and ``tulostus`` find it and phrases
-    still line up.
+    still line up. Stop words keep their positions, so phrases across them still match.
+
+    The fields of one language (body and compound parts) are analysed from the same text
+    object one after the other; the tokens of the last text are kept for the next field.
     """
 
+    def __init__(self, language: str) -> None:
+        self.language = language
+
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
+        return type(other) is type(self) and other.language == self.language
 
     def __hash__(self) -> int:
-        return hash(type(self))
+        return hash((type(self), self.language))
+
+    def __getstate__(self) -> dict:
+        return {"language": self.language}
 
     def __call__(  # noqa: PLR0913 - whoosh's tokenizer protocol
         self,
@@ -61,38 +70,48 @@ class CodeAwareTokenizer(Tokenizer):
         **kwargs,
     ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        text = normalize_text(value)
+        token.boost = 1.0
+        token.stopped = False
         if not tokenize:
-            token.original = token.text = text
-            token.boost = 1.0
-            token.stopped = False
+            token.original = token.text = normalize_text(value)
             token.pos = start_pos
             token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for pos, match in enumerate(TOKEN_PATTERN.finditer(text), start_pos):
-            word = match.group(0)
-            if word[0] == "§":
-                word = "§" + word[1:].strip()
+        for pos, start, end, word in self.words(value):
             token.text = word
-            token.boost = 1.0
-            token.stopped = False
             if keeporiginal:
                 token.original = word
             if positions:
-                token.pos = pos
+                token.pos = start_pos + pos
             if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
+
+    def words(self, value: str) -> list[tuple[int, int, int, str]]:
+        """(position, start, end, word) of each token that is not a stop word."""
+        global _last_words
+        last = _last_words
+        if last[0] is value and last[1] == self.language:
+            return last[2]
+        stops = stop_words(self.language)
+        words = []
+        for pos, match in enumerate(TOKEN_PATTERN.finditer(normalize_text(value))):
+            word = match.group(0)
+            if word in stops:
+                continue
+            start, end = match.span()
+            if word[0] == "§":
+                word = "§" + word[1:].strip()
+            words.append((pos, start, end, word))
             if "-" in word and not word.replace("-", "").isdigit():
-                for piece in word.split("-"):
-                    if len(piece) > 1:
-                        token.text = piece
-                        token.stopped = False
-                        if keeporiginal:
-                            token.original = piece
-                        yield token
+                words.extend((pos, start, end, p) for p in word.split("-") if len(p) > 1)
+        _last_words = (value, self.language, words)
+        return words
+
+
+_last_words: tuple[str | None, str, list[tuple[int, int, int, str]]] = (None, "", [])
 
 
 class LexiconFilter(Filter):
@@ -114,6 +133,13 @@ class LexiconFilter(Filter):
 
     def __hash__(self) -> int:
         return hash((type(self), self.language, self.parts))
+
+    def terms(self, words: list[tuple[int, int, int, str]]) -> list[tuple[str, int]]:
+        """(term, position) for the tokenizer's words: what ``__call__`` yields, as a list."""
+        analyze = lexicon(self.language).analyze
+        if self.parts:
+            return [(part, pos) for pos, _, _, word in words for part in analyze(word).parts]
+        return [(key, pos) for pos, _, _, word in words for key in analyze(word).keys]
 
     def __call__(self, tokens):
         analyze = lexicon(self.language).analyze
@@ -146,28 +172,16 @@ class StemFilter(Filter):
     def __hash__(self) -> int:
         return hash((type(self), self.language))
 
+    def terms(self, words: list[tuple[int, int, int, str]]) -> list[tuple[str, int]]:
+        stem = lexicon(self.language).stem
+        return [(stem(word), pos) for pos, _, _, word in words]
+
     def __call__(self, tokens):
         stem = lexicon(self.language).stem
         for token in tokens:
             if not token.stopped:
                 token.text = stem(token.text)
             yield token
-
-
-class WordFilter(Filter):
-    """Keeps words a person would type (letters only, 3+ characters): the spelling field."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(self, tokens):
-        for token in tokens:
-            text = token.text
-            if len(text) > 2 and text.isalpha() and not token.stopped:
-                yield token
 
 
 @functools.cache
@@ -177,36 +191,38 @@ def stop_words(language: str) -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _stops(language: str) -> StopFilter:
-    return StopFilter(stoplist=stop_words(language), minsize=1, renumber=False)
+class LanguageAnalyzer(CompositeAnalyzer):
+    """``CodeAwareTokenizer | <filter>``, with a fast path for the index writer.
+
+    whoosh drives an analyzer token by token through generators; ``terms`` gives the same
+    (term, position) pairs as one list, from the same tokenizer and filter code, and the
+    formats in ``indexer.formats`` use it. Queries go through ``__call__``.
+    """
+
+    def terms(self, value: str) -> list[tuple[str, int]]:
+        tokenizer, term_filter = self.items
+        return term_filter.terms(tokenizer.words(value))
 
 
 @functools.cache
-def text_analyzer(language: str) -> Composable:
+def text_analyzer(language: str) -> LanguageAnalyzer:
     """Title and body fields: stemmed lemmas, with positions for phrases."""
     _check(language)
-    return CodeAwareTokenizer() | _stops(language) | LexiconFilter(language)
+    return LanguageAnalyzer(CodeAwareTokenizer(language), LexiconFilter(language))
 
 
 @functools.cache
-def stem_analyzer(language: str) -> Composable:
+def stem_analyzer(language: str) -> LanguageAnalyzer:
     """Title and body fields of the stemming-only baseline."""
     _check(language)
-    return CodeAwareTokenizer() | _stops(language) | StemFilter(language)
+    return LanguageAnalyzer(CodeAwareTokenizer(language), StemFilter(language))
 
 
 @functools.cache
-def parts_analyzer(language: str) -> Composable:
+def parts_analyzer(language: str) -> LanguageAnalyzer:
     """Compound parts field (fi, sv): ``tarkastuslautakunnan`` -> tarkastus, lautakunta."""
     _check(language)
-    return CodeAwareTokenizer() | _stops(language) | LexiconFilter(language, parts=True)
-
-
-@functools.cache
-def words_analyzer(language: str) -> Composable:
-    """Unstemmed words, for spelling suggestions and completion."""
-    _check(language)
-    return CodeAwareTokenizer() | _stops(language) | WordFilter()
+    return LanguageAnalyzer(CodeAwareTokenizer(language), LexiconFilter(language, parts=True))
 
 
 def _check(language: str) -> None:
@@ -215,8 +231,8 @@ def _check(language: str) -> None:
 
 
 def analyze(language: str, text: str, kind: str = "text") -> list[str]:
-    """The terms an analyzer makes of a text, in order (``kind``: text, parts or words)."""
-    builders = {"text": text_analyzer, "parts": parts_analyzer, "words": words_analyzer}
+    """The terms an analyzer makes of a text, in order (``kind``: text or parts)."""
+    builders = {"text": text_analyzer, "parts": parts_analyzer}
     if kind not in builders:
         raise ValueError(f"unknown analyzer kind {kind!r}")
     return [token.text for token in builders[kind](language)(text, mode="query")]
@@ -225,11 +241,10 @@ def analyze(language: str, text: str, kind: str = "text") -> list[str]:
 def query_words(language: str, text: str, stem_only: bool = False) -> list[list[WordKeys]]:
     """The words of a query as the index knows them: per position, the keys of each token
     there (a hyphenated word stands with its pieces at one position)."""
-    chain = text_analyzer(language)
-    tokenize_and_stop = chain.items[0] | chain.items[1]
+    tokenize = text_analyzer(language).items[0]
     words = lexicon(language)
     positions: dict[int, list[WordKeys]] = {}
-    for token in tokenize_and_stop(text, positions=True, mode="query"):
+    for token in tokenize(text, positions=True, mode="query"):
         if stem_only:
             entry = WordKeys((words.stem(token.text),), ())
         else:

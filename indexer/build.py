@@ -23,7 +23,8 @@ from whoosh.fields import Schema
 from indexer import generations
 from indexer.lexicon import COMPOUND_LANGUAGES
 from indexer.records import BadRecord, Record
-from indexer.schema import body_field, build_schema, parts_field, title_field, words_field
+from indexer.schema import body_field, build_schema, parts_field, title_field
+from indexer.spelling import WordCounts
 
 SCHEMA_VERSION = 1
 LABELS_FILE = "labels.json"
@@ -129,11 +130,9 @@ def record_to_document(record: Record) -> dict[str, Any]:
     for language in languages:
         body = record.text_in(language)
         doc[body_field(language)] = body
-        # Parts and spelling words come from the title too, which is in the main language.
-        text = f"{record.title}\n\n{body}" if language == main else body
-        doc[words_field(language)] = text
         if language in COMPOUND_LANGUAGES:
-            doc[parts_field(language)] = text
+            # The same string object as the body: the analyzer reuses its tokens.
+            doc[parts_field(language)] = body
     return doc
 
 
@@ -159,12 +158,14 @@ def write_generation(
         writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
     else:
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    words = WordCounts()
     try:
         for item in records:
             if isinstance(item, BadRecord):
                 report.problems.append(str(item))
             else:
                 document = record_to_document(item)
+                words.add(item, document["language"])
                 writer.add_document(**{k: v for k, v in document.items() if k in schema})
                 report.documents += 1
                 report.text_bytes += len(item.title.encode()) + len(item.body.encode())
@@ -178,6 +179,7 @@ def write_generation(
         raise
     finally:
         _writing = False
+    words.write(path)
     with ix.reader() as reader:
         written = reader.doc_count_all()
     if written != report.documents:

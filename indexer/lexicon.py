@@ -14,7 +14,7 @@ Everything is cached per word: a corpus has far fewer distinct words than tokens
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import snowballstemmer
@@ -51,6 +51,24 @@ def _dictionary(language: str) -> Mapping[str, str]:
     return DefaultDictionaryFactory(cache_max_size=1).get_dictionary(language)
 
 
+def _lookup_function(forms: Mapping[str, str]) -> Callable[[str], str | None]:
+    """``forms.get``, straight on simplemma's bytes dictionary where it has one.
+
+    Splitting compounds looks up every tail of every new word; simplemma's str view costs
+    two extra Python calls per lookup.
+    """
+    raw = getattr(forms, "_dict", None)
+    if not isinstance(raw, dict):
+        return forms.get
+    raw_get = raw.get
+
+    def lookup(word: str) -> str | None:
+        value = raw_get(word.encode())
+        return None if value is None else value.decode()
+
+    return lookup
+
+
 class Lexicon:
     """Keys (stemmed lemmas) and compound parts for the words of one language."""
 
@@ -65,6 +83,7 @@ class Lexicon:
         if forms is None and language in LEMMA_LANGUAGES:
             forms = _dictionary(language)
         self._forms: Mapping[str, str] = forms or {}
+        self._lookup = _lookup_function(self._forms)
         self._cache: dict[str, WordKeys] = {}
 
     def stem(self, word: str) -> str:
@@ -87,7 +106,7 @@ class Lexicon:
         """The dictionary's lemma for a word form, or the lemma built for a compound."""
         if not word.isalpha():
             return None
-        lemma = self._forms.get(word)
+        lemma = self._lookup(word)
         if lemma is None and self.language in COMPOUND_LANGUAGES and len(word) >= MIN_COMPOUND:
             split = self._split(word, 0)
             if split is not None:
@@ -101,7 +120,7 @@ class Lexicon:
             return []
         # A known form is split as its lemma only: its inflected ending could pass for a
         # word of its own (``omaisuuden`` is not ``omais`` + ``uuden``).
-        candidate = self._forms.get(word) or word
+        candidate = self._lookup(word) or word
         if len(candidate) >= MIN_COMPOUND:
             split = self._split(candidate, 0)
             if split is not None:
@@ -137,10 +156,10 @@ class Lexicon:
         grammatical sense (``lautakunta`` in ``tarkastuslautakunta``), and splitting it
         again would let ``kunta`` find every board.
         """
-        forms = self._forms
+        lookup = self._lookup
         bound = BOUND_TAILS.get(self.language, frozenset())
         for cut in range(MIN_HEAD, len(word) - MIN_TAIL + 1):
-            tail_lemma = forms.get(word[cut:])
+            tail_lemma = lookup(word[cut:])
             if tail_lemma is None or tail_lemma in bound:
                 continue
             head_parts = self._head_parts(word[:cut], depth)
@@ -152,7 +171,7 @@ class Lexicon:
         variants = self._linking_variants(head)
         for variant in variants:
             if len(variant) >= MIN_HEAD:
-                lemma = self._forms.get(variant)
+                lemma = self._lookup(variant)
                 if lemma is not None:
                     inner = self._split(lemma, depth + 1) if depth < MAX_DEPTH else None
                     return [*inner[1], lemma] if inner and len(lemma) >= MIN_COMPOUND else [lemma]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from whoosh import fields, formats
+from whoosh import fields
 
-from indexer.analysis import parts_analyzer, stem_analyzer, text_analyzer, words_analyzer
+from indexer.analysis import parts_analyzer, stem_analyzer, text_analyzer
+from indexer.formats import TermFrequency, TermPositions
 from indexer.lexicon import COMPOUND_LANGUAGES
 from indexer.records import LANGUAGES
 
@@ -28,8 +29,10 @@ def parts_field(language: str) -> str:
     return f"parts_{language}"
 
 
-def words_field(language: str) -> str:
-    return f"words_{language}"
+def _text(analyzer, posting_format) -> fields.TEXT:
+    field = fields.TEXT(analyzer=analyzer)
+    field.format = posting_format
+    return field
 
 
 def _facet() -> fields.ID:
@@ -58,15 +61,11 @@ def build_schema(stem_only: bool = False) -> fields.Schema:
     )
     for language in LANGUAGES:
         analyzer = stem_analyzer(language) if stem_only else text_analyzer(language)
-        schema.add(title_field(language), fields.TEXT(analyzer=analyzer, field_boost=TITLE_BOOST))
-        schema.add(body_field(language), fields.TEXT(analyzer=analyzer, field_boost=BODY_BOOST))
-        words = fields.TEXT(analyzer=words_analyzer(language), phrase=False)
-        words.format = formats.Existence()
-        schema.add(words_field(language), words)
+        schema.add(title_field(language), _text(analyzer, TermPositions(field_boost=TITLE_BOOST)))
+        schema.add(body_field(language), _text(analyzer, TermPositions(field_boost=BODY_BOOST)))
         if language in COMPOUND_LANGUAGES and not stem_only:
             schema.add(
                 parts_field(language),
-                fields.TEXT(analyzer=parts_analyzer(language), phrase=False,
-                            field_boost=PARTS_BOOST),
+                _text(parts_analyzer(language), TermFrequency(field_boost=PARTS_BOOST)),
             )
     return schema

@@ -11,12 +11,13 @@ from indexer.analysis import (
     analyze,
     normalize_text,
     parts_analyzer,
+    query_words,
+    stem_analyzer,
     stop_words,
     text_analyzer,
-    words_analyzer,
 )
 from indexer.lexicon import lexicon
-from tests.conftest import SHARED
+from tests.conftest import CORPUS, SHARED
 
 
 def key(language: str, word: str) -> str:
@@ -152,10 +153,20 @@ def test_parts_are_not_indexed_for_simple_words():
     assert analyze("en", "informal carers", "parts") == []
 
 
-def test_words_field_keeps_what_people_type():
-    assert analyze("fi", "Omaishoitajien tuki ja 2021-004218", "words") == [
-        "omaishoitajien",
-        "tuki",
+def test_query_words_give_keys_and_parts_per_position():
+    words = query_words("fi", "Omaishoidon tuki ja 3D-tulostus")
+    assert [[w.keys[0] for w in position] for position in words] == [
+        ["omaishoito"], ["tuki"], ["3d-tulostus", "3d", "tulostus"],
+    ]
+    assert set(words[0][0].parts) >= {"hoito"}
+    assert query_words("fi", "omaishoidon", stem_only=True)[0][0].keys == ("omaishoido",)
+
+
+def test_stop_words_keep_their_positions():
+    """So that a phrase across a stop word still lines up."""
+    tokenize = text_analyzer("fi")[0]
+    assert [(t.text, t.pos) for t in tokenize("lapset ja nuoret", positions=True)] == [
+        ("lapset", 0), ("nuoret", 2),
     ]
 
 
@@ -164,7 +175,7 @@ def test_query_and_index_use_the_same_analyzer():
     assert index_terms == analyze("sv", "Anhörigstödet i kommunerna")
 
 
-@pytest.mark.parametrize("build", [text_analyzer, parts_analyzer, words_analyzer])
+@pytest.mark.parametrize("build", [text_analyzer, parts_analyzer, stem_analyzer])
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_analyzers_pickle_without_their_caches(build, language):
     """whoosh pickles the schema into the index and into its writer processes."""
@@ -201,12 +212,14 @@ def test_snowball_reference_stems(language):
     assert len(reference) > 30_000
     stem = lexicon(language).stem
     tokenize = text_analyzer(language)[0]
+    stops = stop_words(language)
     wrong = []
     for word, expected in reference:
         tokens = [t.text for t in tokenize(word)]
         if word.isalpha():
-            # one token, unchanged by normalisation (the lists are lowercase NFC)
-            if tokens != [word]:
+            # one token, unchanged by normalisation (the lists are lowercase NFC); stop words
+            # are dropped by the tokenizer
+            if tokens != ([] if word in stops else [word]):
                 wrong.append((word, tokens))
                 continue
         ours = stem(normalize_text(word))
@@ -235,3 +248,15 @@ def test_english_chain_equals_snowball_on_the_reference():
         if word.isalpha() and word not in stops and analyze("en", word) != [expected]
     ]
     assert not wrong, wrong[:20]
+
+
+@pytest.mark.parametrize("build", [text_analyzer, parts_analyzer, stem_analyzer])
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_writers_fast_path_gives_the_analyzers_terms(build, language):
+    """The index writer takes ``terms``; queries take the token stream: they must agree."""
+    text = (CORPUS / "pages" / "003_ec58a30cbbd91bde.txt").read_text("utf-8")
+    text += " HEL 2021-004218 § 57 3D-tulostuksen anhörigstödet välfärdsområdesfullmäktige"
+    analyzer = build(language)
+    tokens = [(t.text, t.pos) for t in analyzer(text, positions=True)]
+    assert len(tokens) > 500
+    assert analyzer.terms(text) == tokens

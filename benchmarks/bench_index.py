@@ -16,6 +16,7 @@ import gzip
 import itertools
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,10 @@ def _worker(kind: str, corpus: str, index_dir: str, jobs: int) -> None:
     else:
         counts = _ours_index(Path(corpus), Path(index_dir), jobs)
     counts["seconds"] = time.perf_counter() - started
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    counts["cpu_main_s"] = own.ru_utime + own.ru_stime
+    counts["cpu_writers_s"] = children.ru_utime + children.ru_stime
     print(json.dumps(counts))
 
 
@@ -138,7 +143,8 @@ def _line(result: dict, baseline: dict) -> str:
     return (f"  {result['kind']:6} {result['documents']:6} docs  {result['seconds']:7.1f} s  "
             f"{result['docs_per_s']:7.1f} docs/s  {result['mb_per_s']:5.2f} MB/s  "
             f"index {result['index_bytes'] / 1e6:6.1f} MB  peak RSS "
-            f"{result['peak_rss_bytes'] / 1e6:6.0f} MB  "
+            f"{result['peak_rss_bytes'] / 1e6:6.0f} MB  CPU main {result['cpu_main_s']:5.0f} s "
+            f"writers {result['cpu_writers_s']:5.0f} s  "
             f"x{result['docs_per_s'] / baseline['docs_per_s']:.2f} of stock docs/s")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from importlib import resources
 
 from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
@@ -108,10 +109,15 @@ class CodeAwareTokenizer(Tokenizer):
             if "-" in word and not word.replace("-", "").isdigit():
                 words.extend((pos, start, end, p) for p in word.split("-") if len(p) > 1)
         _last_words = (value, self.language, words)
+        if word_sink is not None:
+            word_sink(self.language, words)
         return words
 
 
 _last_words: tuple[str | None, str, list[tuple[int, int, int, str]]] = (None, "", [])
+# Set while an index is built (``indexer.spelling.collecting``): receives the words of each
+# new text the tokenizer reads.
+word_sink: Callable[[str, list[tuple[int, int, int, str]]], None] | None = None
 
 
 class LexiconFilter(Filter):

@@ -20,11 +20,10 @@ from typing import Any
 from whoosh import index
 from whoosh.fields import Schema
 
-from indexer import generations
-from indexer.lexicon import COMPOUND_LANGUAGES
-from indexer.records import BadRecord, Record
+from indexer import generations, spelling
+from indexer.lexicon import COMPOUND_LANGUAGES, lexicon
+from indexer.records import LANGUAGES, BadRecord, Record
 from indexer.schema import body_field, build_schema, parts_field, title_field
-from indexer.spelling import WordCounts
 
 SCHEMA_VERSION = 1
 LABELS_FILE = "labels.json"
@@ -154,31 +153,34 @@ def write_generation(
     schema = schema or build_schema()
     ix = index.create_in(str(path), schema)
     if jobs > 1:
+        # Loaded before whoosh forks its writers, the dictionaries are shared copy-on-write
+        # and loaded once, not once per writer.
+        for language in LANGUAGES:
+            lexicon(language)
         _writing = True
         writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
     else:
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-    words = WordCounts()
-    try:
-        for item in records:
-            if isinstance(item, BadRecord):
-                report.problems.append(str(item))
-            else:
-                document = record_to_document(item)
-                words.add(item, document["language"])
-                writer.add_document(**{k: v for k, v in document.items() if k in schema})
-                report.documents += 1
-                report.text_bytes += len(item.title.encode()) + len(item.body.encode())
-                report.by_language.update(item.languages() or [item.language or "en"])
-                report.by_type[item.doc_type or "unknown"] += 1
-            if on_record is not None:
-                on_record(item)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        _writing = False
+    with spelling.collecting(path) as words:
+        try:
+            for item in records:
+                if isinstance(item, BadRecord):
+                    report.problems.append(str(item))
+                else:
+                    document = record_to_document(item)
+                    writer.add_document(**{k: v for k, v in document.items() if k in schema})
+                    report.documents += 1
+                    report.text_bytes += len(item.title.encode()) + len(item.body.encode())
+                    report.by_language.update(item.languages() or [item.language or "en"])
+                    report.by_type[item.doc_type or "unknown"] += 1
+                if on_record is not None:
+                    on_record(item)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            _writing = False
     words.write(path)
     with ix.reader() as reader:
         written = reader.doc_count_all()

@@ -39,7 +39,7 @@ BOUND_TAILS = {
 
 class WordKeys(NamedTuple):
     """What the index holds for a word: its keys (the stemmed lemma first, then the stem of
-    the word as written where that differs) and the keys of its compound parts."""
+    the word as written where the lemma is suspect) and the keys of its compound parts."""
 
     keys: tuple[str, ...]
     parts: tuple[str, ...]
@@ -137,10 +137,11 @@ class Lexicon:
             return WordKeys((word,), ())
         lemma = self.lemma(word) or word
         key = self.stem(lemma)
-        # The dictionary has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``): the word's
-        # own stem stands beside the lemma's, so Snowball's match is never lost.
+        # The dictionary has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``). Inflection
+        # adds endings, so a right lemma stems to no more than the word's own stem; where the
+        # lemma's stem is longer, the word's own stem is indexed beside it as well.
         surface = self.stem(word)
-        keys = (key,) if surface == key else (key, surface)
+        keys = (key, surface) if len(key) > len(surface) else (key,)
         parts = []
         for part in self.compound_lemmas(word):
             part_key = self.stem(part)

@@ -18,6 +18,7 @@ from whoosh import index
 from indexer import generations
 from indexer.build import BuildFailed, TooManyBadRecords, rebuild
 from indexer.cli import EXIT_LOCKED, EXIT_NO_INDEX, EXIT_OK, EXIT_PROBLEMS, EXIT_TOO_MANY_BAD
+from indexer.spelling import read_words
 from searchsvc.query import build_query
 from tests.conftest import CORPUS, ROOT
 
@@ -81,6 +82,14 @@ def test_two_writer_processes_index_every_record(small_corpus: Path, tmp_path: P
     assert len(expected) == 240
     assert report.documents == len(doc_ids(index_dir)) == 241
     assert doc_ids(index_dir) >= expected
+
+    # the spelling words counted in the writer processes are all there
+    single = tmp_path / "single"
+    rebuild([small_corpus], single, jobs=1)
+    for language in ("fi", "sv", "en"):
+        words = read_words(generations.current_generation(index_dir), language)
+        assert len(words) > 100
+        assert words == read_words(generations.current_generation(single), language)
 
 
 def test_a_failing_writer_process_fails_the_build(

@@ -4,7 +4,8 @@ Both read the same records (all of ``../shared/records`` by default, 32,793 docu
 same run: the baseline is whoosh's stock ``StemmingAnalyzer`` schema (title and body, stored),
 one process, as a stock set-up would index them; ours is ``searchsvc-index rebuild`` with its
 fi/sv/en analysis, compound parts and spelling fields. Each runs in a process of its own, and
-peak memory is the largest sum of resident memory over that process and its children.
+peak memory is the largest sum of proportional set sizes (PSS) over that process and its
+children.
 
     python -m benchmarks.bench_index [--sample N] [--jobs N]
 """
@@ -76,26 +77,35 @@ def _worker(kind: str, corpus: str, index_dir: str, jobs: int) -> None:
     print(json.dumps(counts))
 
 
-def _tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def _tree_memory_bytes(root_pid: int) -> int:
+    """Proportional set size (PSS) of a process and all its descendants, from /proc.
+
+    PSS splits pages shared between processes (the dictionaries forked writers inherit)
+    among them, so the sum is the memory the tree really holds; a sum of RSS would count
+    shared pages once per process.
+    """
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        children.setdefault(ppid, []).append(int(entry))
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
     return total
 
 
@@ -112,7 +122,7 @@ def measure(kind: str, corpus: Path, jobs: int) -> dict:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_bytes(process.pid))
+            peak = max(peak, _tree_memory_bytes(process.pid))
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -125,7 +135,7 @@ def measure(kind: str, corpus: Path, jobs: int) -> dict:
     result = json.loads(output.strip().splitlines()[-1])
     size = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
     shutil.rmtree(index_dir, ignore_errors=True)
-    result.update(kind=kind, index_bytes=size, peak_rss_bytes=peak,
+    result.update(kind=kind, index_bytes=size, peak_pss_bytes=peak,
                   docs_per_s=result["documents"] / result["seconds"],
                   mb_per_s=result["text_bytes"] / 1e6 / result["seconds"])
     return result
@@ -142,8 +152,8 @@ def _sample_corpus(every: int, folder: Path) -> Path:
 def _line(result: dict, baseline: dict) -> str:
     return (f"  {result['kind']:6} {result['documents']:6} docs  {result['seconds']:7.1f} s  "
             f"{result['docs_per_s']:7.1f} docs/s  {result['mb_per_s']:5.2f} MB/s  "
-            f"index {result['index_bytes'] / 1e6:6.1f} MB  peak RSS "
-            f"{result['peak_rss_bytes'] / 1e6:6.0f} MB  CPU main {result['cpu_main_s']:5.0f} s "
+            f"index {result['index_bytes'] / 1e6:6.1f} MB  peak memory (PSS) "
+            f"{result['peak_pss_bytes'] / 1e6:6.0f} MB  CPU main {result['cpu_main_s']:5.0f} s "
             f"writers {result['cpu_writers_s']:5.0f} s  "
             f"x{result['docs_per_s'] / baseline['docs_per_s']:.2f} of stock docs/s")
 

@@ -79,45 +79,50 @@ class CodeAwareTokenizer(Tokenizer):
             token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for pos, start, end, word in self.words(value):
+        words = self.words(value)
+        if chars:
+            # Character offsets are needed for highlighting only: found again on demand.
+            spans = [m.span() for m in TOKEN_PATTERN.finditer(normalize_text(value))]
+        for pos, word in words:
             token.text = word
             if keeporiginal:
                 token.original = word
             if positions:
                 token.pos = start_pos + pos
             if chars:
+                start, end = spans[pos]
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
 
-    def words(self, value: str) -> list[tuple[int, int, int, str]]:
-        """(position, start, end, word) of each token that is not a stop word."""
+    def words(self, value: str) -> list[tuple[int, str]]:
+        """(position, word) of each token that is not a stop word."""
         global _last_words
         last = _last_words
         if last[0] is value and last[1] == self.language:
             return last[2]
         stops = stop_words(self.language)
-        words = []
-        for pos, match in enumerate(TOKEN_PATTERN.finditer(normalize_text(value))):
-            word = match.group(0)
+        words: list[tuple[int, str]] = []
+        append = words.append
+        for pos, word in enumerate(TOKEN_PATTERN.findall(normalize_text(value))):
             if word in stops:
                 continue
-            start, end = match.span()
             if word[0] == "§":
                 word = "§" + word[1:].strip()
-            words.append((pos, start, end, word))
+            append((pos, word))
             if "-" in word and not word.replace("-", "").isdigit():
-                words.extend((pos, start, end, p) for p in word.split("-") if len(p) > 1)
+                words.extend((pos, piece) for piece in word.split("-") if len(piece) > 1)
         _last_words = (value, self.language, words)
         if word_sink is not None:
             word_sink(self.language, words)
         return words
 
 
-_last_words: tuple[str | None, str, list[tuple[int, int, int, str]]] = (None, "", [])
+_last_words: tuple[str | None, str, list[tuple[int, str]]] = (None, "", [])
+_last_terms: tuple[list | None, str, tuple[list, list]] = (None, "", ([], []))
 # Set while an index is built (``indexer.spelling.collecting``): receives the words of each
 # new text the tokenizer reads.
-word_sink: Callable[[str, list[tuple[int, int, int, str]]], None] | None = None
+word_sink: Callable[[str, list[tuple[int, str]]], None] | None = None
 
 
 class LexiconFilter(Filter):
@@ -140,12 +145,33 @@ class LexiconFilter(Filter):
     def __hash__(self) -> int:
         return hash((type(self), self.language, self.parts))
 
-    def terms(self, words: list[tuple[int, int, int, str]]) -> list[tuple[str, int]]:
-        """(term, position) for the tokenizer's words: what ``__call__`` yields, as a list."""
-        analyze = lexicon(self.language).analyze
-        if self.parts:
-            return [(part, pos) for pos, _, _, word in words for part in analyze(word).parts]
-        return [(key, pos) for pos, _, _, word in words for key in analyze(word).keys]
+    def terms(self, words: list[tuple[int, str]]) -> list[tuple[str, int]]:
+        """(term, position) for the tokenizer's words: what ``__call__`` yields, as a list.
+
+        Keys and parts are made in one pass and kept for the tokenizer's last word list, which
+        the body and the parts field of a language share.
+        """
+        global _last_terms
+        last = _last_terms
+        if last[0] is words and last[1] == self.language:
+            keys, parts = last[2]
+        else:
+            keys, parts = self._keys_and_parts(words)
+            _last_terms = (words, self.language, (keys, parts))
+        return parts if self.parts else keys
+
+    def _keys_and_parts(self, words):
+        words_lexicon = lexicon(self.language)
+        cached, analyze = words_lexicon.cache.get, words_lexicon.analyze
+        keys: list[tuple[str, int]] = []
+        parts: list[tuple[str, int]] = []
+        for pos, word in words:
+            analysis = cached(word) or analyze(word)
+            for key in analysis.keys:
+                keys.append((key, pos))
+            for part in analysis.parts:
+                parts.append((part, pos))
+        return keys, parts
 
     def __call__(self, tokens):
         analyze = lexicon(self.language).analyze
@@ -178,9 +204,9 @@ class StemFilter(Filter):
     def __hash__(self) -> int:
         return hash((type(self), self.language))
 
-    def terms(self, words: list[tuple[int, int, int, str]]) -> list[tuple[str, int]]:
+    def terms(self, words: list[tuple[int, str]]) -> list[tuple[str, int]]:
         stem = lexicon(self.language).stem
-        return [(stem(word), pos) for pos, _, _, word in words]
+        return [(stem(word), pos) for pos, word in words]
 
     def __call__(self, tokens):
         stem = lexicon(self.language).stem

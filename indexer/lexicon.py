@@ -84,16 +84,16 @@ class Lexicon:
             forms = _dictionary(language)
         self._forms: Mapping[str, str] = forms or {}
         self._lookup = _lookup_function(self._forms)
-        self._cache: dict[str, WordKeys] = {}
+        self.cache: dict[str, WordKeys] = {}
 
     def stem(self, word: str) -> str:
         return self._stemmer.stemWord(word)
 
     def analyze(self, word: str) -> WordKeys:
         """The word's index keys and the keys of its compound parts (lowercase input)."""
-        cached = self._cache.get(word)
+        cached = self.cache.get(word)
         if cached is None:
-            cached = self._cache[word] = self._analyze(word)
+            cached = self.cache[word] = self._analyze(word)
         return cached
 
     def key(self, word: str) -> str:

@@ -38,10 +38,10 @@ class WordCounts:
     def __init__(self) -> None:
         self.counts: dict[str, Counter[str]] = {language: Counter() for language in LANGUAGES}
 
-    def add_words(self, language: str, words: list[tuple[int, int, int, str]]) -> None:
+    def add_words(self, language: str, words: list[tuple[int, str]]) -> None:
         """The tokenizer's words of one text: letters only, three or more (no codes)."""
         self.counts[language].update(
-            {word for _, _, _, word in words if len(word) > 2 and word.isalpha()}
+            {word for _, word in words if len(word) > 2 and word.isalpha()}
         )
 
     def merge(self, other: WordCounts) -> None:

@@ -12,7 +12,8 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from indexer.schema import body_field, build_schema, parts_field, title_field
 
 SCHEMA_VERSION = 1
 LABELS_FILE = "labels.json"
-WRITER_MEMORY_MB = 256
+WRITER_MEMORY_MB = 384
 
 
 _PR_SET_PDEATHSIG = 1
@@ -66,6 +67,16 @@ class BuildReport:
     by_type: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     published: bool = False
+    # Seconds spent in each step, for the summary and the benchmark.
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.monotonic() - started
 
     def manifest(self, corpus: Sequence[str]) -> dict[str, Any]:
         return {
@@ -155,14 +166,17 @@ def write_generation(
     if jobs > 1:
         # Loaded before whoosh forks its writers, the dictionaries are shared copy-on-write
         # and loaded once, not once per writer.
-        for language in LANGUAGES:
-            lexicon(language)
+        with report.phase("dictionaries"):
+            for language in LANGUAGES:
+                lexicon(language)
         _writing = True
         writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
     else:
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
     with spelling.collecting(path) as words:
         try:
+            reading = report.phase("reading and indexing")
+            reading.__enter__()
             for item in records:
                 if isinstance(item, BadRecord):
                     report.problems.append(str(item))
@@ -175,15 +189,18 @@ def write_generation(
                     report.by_type[item.doc_type or "unknown"] += 1
                 if on_record is not None:
                     on_record(item)
-            writer.commit()
+            reading.__exit__(None, None, None)
+            with report.phase("writing segments"):
+                writer.commit()
         except BaseException:
             writer.cancel()
             raise
         finally:
             _writing = False
-    words.write(path)
-    with ix.reader() as reader:
-        written = reader.doc_count_all()
+    with report.phase("verifying"):
+        words.write(path)
+        with ix.reader() as reader:
+            written = reader.doc_count_all()
     if written != report.documents:
         raise BuildFailed(
             f"the index holds {written} documents but {report.documents} records were read: "
@@ -228,7 +245,8 @@ def rebuild(
             generations.write_manifest(
                 building, report.manifest([str(p) for p in corpus])
             )
-            report.path = generations.publish(index_dir, building, report.generation)
+            with report.phase("publishing"):
+                report.path = generations.publish(index_dir, building, report.generation)
             report.published = True
         finally:
             if building.exists():

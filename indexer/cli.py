@@ -161,6 +161,8 @@ def _rebuild(args: argparse.Namespace) -> int:
     print("  by language: " + _counts(report.by_language))
     print("  by type:     " + _counts(report.by_type))
     print(f"  skipped:  {len(report.problems)}")
+    steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.phases.items())
+    print(f"  steps:    {steps}")
     return EXIT_OK
 
 

@@ -28,7 +28,7 @@ from indexer.schema import body_field, build_schema, parts_field, title_field
 
 SCHEMA_VERSION = 1
 LABELS_FILE = "labels.json"
-WRITER_MEMORY_MB = 384
+WRITER_MEMORY_MB = 256
 
 
 _PR_SET_PDEATHSIG = 1

@@ -24,8 +24,16 @@ lint: $(STAMP)
 index: $(STAMP)
 	$(BIN)/searchsvc-index rebuild --corpus corpus --index-dir $(INDEX_DIR)
 
+$(INDEX_DIR)/CURRENT: | $(STAMP)
+	$(BIN)/searchsvc-index rebuild --corpus corpus --index-dir $(INDEX_DIR)
+
+serve: $(STAMP) $(INDEX_DIR)/CURRENT
+	SEARCHSVC_INDEX_DIR=$(INDEX_DIR) $(BIN)/gunicorn -c gunicorn.conf.py
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_index
+	$(BIN)/python -m benchmarks.relevance
+	$(BIN)/python -m benchmarks.bench_search
 
 clean:
 	rm -rf var .pytest_cache

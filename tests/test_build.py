@@ -254,3 +254,19 @@ def test_a_killed_rebuild_leaves_the_published_index(
     assert report.published
     assert not list(root.glob(".building-*"))
     assert len(doc_ids(index_dir)) == report.documents > len(before)
+
+
+def test_content_hash_changes_with_anything_indexed() -> None:
+    from dataclasses import replace
+
+    from indexer.build import content_hash
+    from indexer.records import Record
+
+    record = Record(id="a", title="Otsikko", body="Teksti", origin="x", language="fi",
+                    year=2021, extra={"parallel_id": "b"})
+    assert content_hash(record) == content_hash(replace(record, origin="elsewhere"))
+    changed = [replace(record, body="Teksti."), replace(record, title="Otsikko2"),
+               replace(record, title="OtsikkoT", body="eksti"), replace(record, year=2022),
+               replace(record, extra={"parallel_id": "c"}), replace(record, doc_type="decision")]
+    hashes = {content_hash(r) for r in changed}
+    assert len(hashes) == len(changed) and content_hash(record) not in hashes

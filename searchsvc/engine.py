@@ -1,0 +1,621 @@
+"""The search engine the HTTP layer calls; nothing outside this module needs to know whoosh.
+
+``Engine`` follows the published generation (``CURRENT``) and hands out ``Snapshot`` objects:
+one open whoosh searcher per generation, with everything precomputed for it (facet columns,
+filter doc sets, word lists, twin links). A request keeps the snapshot it started with, so it
+never mixes generations; a superseded snapshot's searcher is closed as soon as the last
+request holding it lets it go (``weakref.finalize``), or at ``Engine.close``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import json
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as whoosh_query
+
+from indexer import generations
+from indexer.analysis import TOKEN_PATTERN, normalize_text, stop_words
+from indexer.build import LABELS_FILE
+from indexer.generations import IndexMissing
+from indexer.records import LANGUAGES
+from indexer.spelling import read_words
+from searchsvc import query as query_module
+from searchsvc.facets import FACETS, FacetColumns
+from searchsvc.snippets import analyze_text, matched_spans, snippet
+
+__all__ = ["FACETS", "Engine", "IndexMissing", "SearchRequest", "Snapshot"]
+
+log = logging.getLogger(__name__)
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_SIZE = 100
+# did_you_mean is offered when a query has fewer hits than this.
+FEW_HITS = 3
+OPERATORS = frozenset({"AND", "OR", "NOT"})
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    languages: tuple[str, ...] = ()  # lang filter, OR within; () = all
+    years: tuple[int, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    divisions: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()  # doc_type keys
+    orgs: tuple[str, ...] = ()
+    sort: str = "relevance"  # relevance | newest | oldest (by date, then year)
+    page: int = 1
+    size: int = 10
+    facets: tuple[str, ...] = ("year", "lang", "division", "type", "org")
+    ui: str = "en"  # fi | sv | en, for labels
+
+
+def _query_languages(languages: Iterable[str]) -> tuple[str, ...]:
+    chosen = tuple(lang for lang in languages if lang in LANGUAGES)
+    return chosen or LANGUAGES
+
+
+def _make_query(text: str, languages: tuple[str, ...]) -> whoosh_query.Query:
+    """The whoosh query (``parse_query`` when query.py has it; it may raise BadQuery)."""
+    parse = getattr(query_module, "parse_query", None)
+    if parse is not None:
+        return parse(text, languages)
+    return query_module.build_query(text, languages)
+
+
+def _query_terms(
+    text: str, languages: tuple[str, ...], parsed: whoosh_query.Query, reader=None
+) -> dict[str, set[str]]:
+    """Index terms per field that the query matches, for highlighting."""
+    terms_of = getattr(query_module, "query_terms", None)
+    if terms_of is not None:
+        try:
+            found = terms_of(text, languages, reader)
+        except TypeError:  # an older signature without the reader
+            found = terms_of(text, languages)
+        return {f: set(t) for f, t in found.items()}
+    terms: dict[str, set[str]] = {}
+    for fieldname, term in parsed.iter_all_terms():
+        if isinstance(term, bytes):
+            term = term.decode("utf-8")
+        terms.setdefault(fieldname, set()).add(term)
+    return terms
+
+
+def _edits1(word: str, alphabet: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in alphabet}
+    inserts = {a + c + b for a, b in splits for c in alphabet}
+    return deletes | transposes | replaces | inserts
+
+
+def _within_two(a: str, b: str) -> bool:
+    """Levenshtein distance of a and b is at most 2 (banded)."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        low = i
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            low = min(low, current[j])
+        if low > 2:
+            return False
+        previous = current
+    return previous[-1] <= 2
+
+
+class WordList:
+    """One language's words-<lang>.tsv: sorted words, counts, a lookup dict."""
+
+    def __init__(self, pairs: list[tuple[str, int]]) -> None:
+        self.words = [w for w, _ in pairs]
+        self.counts = [c for _, c in pairs]
+        self.lookup = dict(pairs)
+        self.alphabet = "".join(sorted({ch for w in self.words[:200000] for ch in w}))
+        self._completions: dict[str, list[tuple[int, str]]] = {}
+
+    def completions(self, prefix: str, limit: int) -> list[tuple[int, str]]:
+        """(count, word) of the words starting with prefix, by count desc (cached for short
+        prefixes, whose ranges are long)."""
+        cached = self._completions.get(prefix)
+        if cached is not None and len(cached) >= limit:
+            return cached[:limit]
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
+        best = heapq.nlargest(
+            max(limit, 10),
+            ((self.counts[i], self.words[i]) for i in range(lo, hi)),
+            key=lambda cw: (cw[0], [-ord(ch) for ch in cw[1]]),
+        )
+        if len(prefix) <= 3 and len(self._completions) < 20000:
+            self._completions[prefix] = best
+        return best[:limit]
+
+    def correction(self, word: str) -> tuple[int, int, str] | None:
+        """(distance, -count, word) of the best known word within edit distance 2."""
+        ones = [w for w in _edits1(word, self.alphabet) if w in self.lookup]
+        if ones:
+            best = max(ones, key=lambda w: (self.lookup[w], w))
+            return (1, -self.lookup[best], best)
+        if len(word) < 5:
+            return None
+        # Distance 2: words with the same first letter (a first-letter typo is rare) and a
+        # length within two, checked with a banded edit distance.
+        lo = bisect.bisect_left(self.words, word[0])
+        hi = bisect.bisect_left(self.words, word[0] + "\U0010ffff", lo)
+        found: tuple[int, int, str] | None = None
+        for i in range(lo, hi):
+            candidate = self.words[i]
+            if abs(len(candidate) - len(word)) <= 2 and _within_two(word, candidate):
+                entry = (2, -self.counts[i], candidate)
+                if found is None or entry < found:
+                    found = entry
+        return found
+
+
+class _TwinLinks:
+    """id -> ids of its translations, both directions of ``extra["parallel_id"]``.
+
+    Finding the records that name a given one as their parallel means reading every stored
+    document once (tens of microseconds each), so a daemon thread does it when a snapshot
+    opens, taking the snapshot's reader lock in small batches so searches are not held up.
+    """
+
+    BATCH = 256
+
+    def __init__(self, reader, lock: threading.RLock) -> None:
+        self._links: dict[str, list[str]] = {}
+        self._ready = threading.Event()
+        thread = threading.Thread(
+            target=self._scan, args=(reader, lock), name="twin-links", daemon=True
+        )
+        thread.start()
+
+    def _scan(self, reader, lock: threading.RLock) -> None:
+        links = self._links
+        try:
+            total = reader.doc_count_all()
+            for batch in range(0, total, self.BATCH):
+                with lock:
+                    for docnum in range(batch, min(total, batch + self.BATCH)):
+                        if reader.is_deleted(docnum):
+                            continue
+                        stored = reader.stored_fields(docnum)
+                        parallel = (stored.get("extra") or {}).get("parallel_id")
+                        own = stored.get("id")
+                        if parallel and own and parallel != own:
+                            links.setdefault(own, []).append(parallel)
+                            links.setdefault(parallel, []).append(own)
+        except Exception:  # noqa: BLE001 - a closed reader ends the scan; links stay partial
+            log.debug("twin link scan stopped", exc_info=True)
+        finally:
+            self._ready.set()
+
+    def get(self, doc_id: str, timeout: float = 30.0) -> list[str]:
+        self._ready.wait(timeout)
+        return list(dict.fromkeys(self._links.get(doc_id, [])))
+
+
+class Snapshot:
+    """One published generation: an open searcher and everything precomputed for it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.generation = path.name
+        try:
+            self.manifest: dict[str, Any] = generations.read_manifest(path)
+            labels_path = path / LABELS_FILE
+            labels = (
+                json.loads(labels_path.read_text(encoding="utf-8")) if labels_path.is_file() else {}
+            )
+            self._index = whoosh_index.open_dir(str(path))
+            self._searcher = self._index.searcher()
+        except Exception as exc:  # noqa: BLE001 - any unreadable index is "missing"
+            raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
+        self._closer = weakref.finalize(self, self._searcher.close)
+        reader = self._searcher.reader()
+        try:
+            self.documents: int = reader.doc_count()
+            self.columns = FacetColumns(reader, labels)
+        except Exception as exc:  # noqa: BLE001
+            self._closer()
+            raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
+        self._words: dict[str, WordList] = {}
+        self._all_docs: frozenset[int] | None = None
+        self._lock = threading.Lock()
+        # whoosh readers keep file positions: one request at a time reads through them.
+        self._io = threading.RLock()
+        self._twins = _TwinLinks(reader, self._io)
+
+    # -- lifetime -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._closer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._closer.alive
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def words(self, language: str) -> WordList:
+        words = self._words.get(language)
+        if words is None:
+            with self._lock:
+                words = self._words.get(language)
+                if words is None:
+                    try:
+                        pairs = read_words(self.path, language)
+                    except FileNotFoundError:
+                        pairs = []
+                    words = self._words[language] = WordList(pairs)
+        return words
+
+    def _matching(self, q: whoosh_query.Query) -> set[int] | frozenset[int]:
+        if isinstance(q, whoosh_query.Every):
+            if self._all_docs is None:
+                self._all_docs = frozenset(self._searcher.reader().all_doc_ids())
+            return self._all_docs
+        return set(self._searcher.docs_for_query(q))
+
+    def _filters(self, request: SearchRequest) -> dict[str, frozenset[int]]:
+        """Doc sets per facet column of the request's filters (cached per generation)."""
+        c = self.columns
+        found: dict[str, frozenset[int]] = {}
+        if request.languages:
+            found["language"] = c.filter("language", request.languages)
+        if request.divisions:
+            found["division"] = c.filter("division", request.divisions)
+        if request.types:
+            found["doc_type"] = c.filter("doc_type", request.types)
+        if request.orgs:
+            found["organization"] = c.filter("organization", request.orgs)
+        years: frozenset[int] | None = None
+        if request.years:
+            years = c.filter("year", [int(y) for y in request.years])
+        if request.year_from is not None or request.year_to is not None:
+            span = c.year_range(request.year_from, request.year_to)
+            years = span if years is None else years & span
+        if years is not None:
+            found["year"] = years
+        return found
+
+    @staticmethod
+    def _intersect(base: Iterable[int], sets: Iterable[frozenset[int]]) -> set[int]:
+        ordered = sorted(sets, key=len)
+        if not ordered:
+            return set(base)
+        result = set(ordered[0]).intersection(base)
+        for other in ordered[1:]:
+            result &= other
+        return result
+
+    def _facet(self, name: str, key: str | None, ui: str) -> dict | None:
+        if not key:
+            return None
+        return {"key": key, "label": self.columns.label(FACETS[name], key, ui)}
+
+    @staticmethod
+    def _snippet(stored: dict, terms: dict[str, set[str]]) -> str:
+        """The best passage, from the body section in the language the query matched best
+        (the record's main language on a tie)."""
+        body = stored.get("body") or ""
+        sections = stored.get("sections") or []
+        main = stored.get("language") or "en"
+        present = [lang for lang, _, _ in sections if lang in LANGUAGES]
+        languages = list(dict.fromkeys([main, *present])) if present else [main]
+
+        def parts_of(language: str) -> tuple[str, set[str], set[str]]:
+            spans = [(s, e) for lang, s, e in sections if lang == language]
+            text = "\n\n".join(body[s:e] for s, e in spans) if spans else body
+            keys = terms.get(f"body_{language}", set()) | terms.get(f"title_{language}", set())
+            return text, keys, terms.get(f"parts_{language}", set())
+
+        chosen = main if main in LANGUAGES else "en"
+        if len(languages) > 1 and terms:
+            best = -1
+            for language in languages:
+                if language not in LANGUAGES:
+                    continue
+                spans = matched_spans(language, *parts_of(language))
+                found = len({key for _, _, key in spans})
+                if found > best:
+                    best, chosen = found, language
+        return snippet(chosen, *parts_of(chosen))
+
+    def _hit(self, docnum: int, score: float | None, terms: dict, ui: str) -> dict:
+        stored = self._searcher.stored_fields(docnum)
+        return {
+            "id": stored.get("id"),
+            "title": stored.get("title") or "",
+            "url": stored.get("url"),
+            "lang": stored.get("language"),
+            "date": stored.get("date"),
+            "year": stored.get("year"),
+            "type": self._facet("type", stored.get("doc_type"), ui),
+            "division": self._facet("division", stored.get("division"), ui),
+            "org": self._facet("org", stored.get("organization"), ui),
+            "score": score,
+            "snippet": self._snippet(stored, terms),
+        }
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> dict:
+        """One page of hits, the total, disjunctive facet counts and a spelling suggestion."""
+        with self._io:
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> dict:
+        page = max(1, int(request.page))
+        size = max(1, min(MAX_SIZE, int(request.size)))
+        ui = request.ui if request.ui in LANGUAGES else "en"
+        query_languages = LANGUAGES
+        q = _make_query(request.q, query_languages)
+        matching = self._matching(q)
+        filters = self._filters(request)
+        docs = self._intersect(matching, filters.values())
+        total = len(docs)
+
+        terms = (
+            _query_terms(request.q, query_languages, q, self._searcher.reader())
+            if request.q.strip()
+            else {}
+        )
+        first = (page - 1) * size
+        hits: list[dict] = []
+        if first < total:
+            if request.sort in ("newest", "oldest"):
+                ordered = self._by_date(docs, newest=request.sort == "newest")
+                chosen = [(d, None) for d in ordered[first : first + size]]
+            elif isinstance(q, whoosh_query.Every):
+                chosen = [(d, None) for d in sorted(docs)[first : first + size]]
+            else:
+                allow = docs if filters else None
+                results = self._searcher.search(q, filter=allow, limit=first + size)
+                chosen = [(hit.docnum, float(hit.score)) for hit in results[first:]]
+            hits = [self._hit(d, s, terms, ui) for d, s in chosen]
+
+        facets: dict[str, list[dict]] = {}
+        for name in request.facets:
+            column = FACETS.get(name)
+            if column is None:
+                continue
+            others = [s for f, s in filters.items() if f != column]
+            base = docs if column not in filters else self._intersect(matching, others)
+            facets[name] = self.columns.counts_list(column, self.columns.count(column, base), ui)
+
+        did_you_mean = None
+        if total < FEW_HITS and request.q.strip():
+            did_you_mean = self._did_you_mean(request, total, filters)
+        return {
+            "total": total,
+            "page": page,
+            "size": size,
+            "hits": hits,
+            "facets": facets,
+            "did_you_mean": did_you_mean,
+        }
+
+    def _by_date(self, docs: Iterable[int], newest: bool) -> list[int]:
+        dates = self.columns.dates
+        years = self.columns.values.get("year", [])
+
+        def key(d: int) -> tuple:
+            date = dates[d] if d < len(dates) else ""
+            year = years[d] if d < len(years) else None
+            known = bool(date) or year is not None
+            order = (date or (f"{year:04d}" if year is not None else ""), d)
+            return (not known, order)
+
+        dated = sorted(docs, key=key)
+        if newest:
+            known = [d for d in dated if not key(d)[0]]
+            unknown = [d for d in dated if key(d)[0]]
+            return known[::-1] + unknown
+        return dated
+
+    # -- spelling -----------------------------------------------------------------------
+
+    def _did_you_mean(
+        self, request: SearchRequest, total: int, filters: dict[str, frozenset[int]]
+    ) -> str | None:
+        languages = _query_languages(request.languages)
+        lists = [self.words(lang) for lang in languages]
+        text = request.q
+        out: list[str] = []
+        cursor = 0
+        changed = False
+        for match in TOKEN_PATTERN.finditer(text):
+            word = normalize_text(match.group())
+            out.append(text[cursor : match.start()])
+            cursor = match.end()
+            following = text[match.end() : match.end() + 1]
+            if (
+                len(word) < 3
+                or not word.isalpha()
+                or match.group() in OPERATORS
+                or following in ("*", "~", ":")
+                or any(word in stop_words(lang) for lang in LANGUAGES)
+                or any(word in wl.lookup for wl in lists)
+            ):
+                out.append(match.group())
+                continue
+            found = [c for wl in lists if (c := wl.correction(word)) is not None]
+            if found:
+                out.append(min(found)[2])
+                changed = True
+            else:
+                out.append(match.group())
+        out.append(text[cursor:])
+        if not changed:
+            return None
+        suggestion = "".join(out)
+        try:
+            better = self._intersect(
+                self._matching(_make_query(suggestion, LANGUAGES)), filters.values()
+            )
+        except Exception:  # noqa: BLE001 - a suggestion must never fail the search
+            return None
+        return suggestion if len(better) > total else None
+
+    def suggest(self, prefix: str, languages: tuple[str, ...] = (), limit: int = 10) -> list[dict]:
+        """Completions of the last word of ``prefix``, most frequent first."""
+        if not prefix or prefix[-1].isspace() or limit <= 0:
+            return []
+        head, _, last = prefix.rpartition(" ")
+        word = normalize_text(last).strip()
+        if not word:
+            return []
+        best: dict[str, tuple[int, str]] = {}
+        for language in _query_languages(languages):
+            for count, completed in self.words(language).completions(word, limit):
+                if completed not in best or best[completed][0] < count:
+                    best[completed] = (count, language)
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        lead = head + " " if head else ""
+        return [
+            {"text": lead + completed, "word": completed, "lang": lang, "count": count}
+            for completed, (count, lang) in ranked
+        ]
+
+    # -- documents ----------------------------------------------------------------------
+
+    def _docnum(self, doc_id: str) -> int | None:
+        return self._searcher.document_number(id=doc_id)
+
+    def document(self, doc_id: str, ui: str = "en") -> dict | None:
+        """All stored fields of a record, facet labels and links to its translations."""
+        with self._io:
+            docnum = self._docnum(doc_id)
+            if docnum is None:
+                return None
+            stored = dict(self._searcher.stored_fields(docnum))
+        ui = ui if ui in LANGUAGES else "en"
+        labels = {}
+        for name, column in FACETS.items():
+            value = stored.get(column)
+            if value is not None and value != "":
+                labels[name] = {"key": value, "label": self.columns.label(column, value, ui)}
+        translations = []
+        own_parallel = (stored.get("extra") or {}).get("parallel_id")
+        twin_ids = [own_parallel] if own_parallel else []
+        for twin_id in dict.fromkeys(twin_ids + self._twins.get(doc_id)):
+            with self._io:
+                twin = self._docnum(twin_id)
+                if twin is None or twin_id == doc_id:
+                    continue
+                fields = self._searcher.stored_fields(twin)
+            translations.append(
+                {
+                    "id": twin_id,
+                    "lang": fields.get("language"),
+                    "title": fields.get("title"),
+                    "url": fields.get("url"),
+                }
+            )
+        stored["sections"] = [list(s) for s in stored.get("sections") or []]
+        stored["labels"] = labels
+        stored["translations"] = translations
+        return stored
+
+    def facet_counts(self, ui: str = "en") -> dict:
+        """Every facet over the whole index."""
+        ui = ui if ui in LANGUAGES else "en"
+        everything = range(len(self.columns.values.get("language", [])))
+        return {
+            name: self.columns.counts_list(column, self.columns.count(column, everything), ui)
+            for name, column in FACETS.items()
+        }
+
+    def analyze(self, language: str, text: str) -> list[dict]:
+        """The tokens of a text as the index sees them, offsets into the text."""
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}; expected one of {LANGUAGES}")
+        return analyze_text(language, text)
+
+
+@dataclass
+class _State:
+    name: str | None = None
+    snapshot: Snapshot | None = None
+    checked: float = field(default=-1e18)
+
+
+class Engine:
+    """Follows an index directory's published generation; thread-safe."""
+
+    def __init__(self, index_dir: Path, check_interval: float = 1.0) -> None:
+        self.index_dir = Path(index_dir)
+        self.check_interval = check_interval
+        self._state = _State()
+        self._lock = threading.Lock()
+        self._opening = threading.Lock()
+        self._closed = False
+
+    def snapshot(self) -> Snapshot:
+        """The published generation's snapshot (re-checked at most every check_interval)."""
+        state = self._state
+        now = time.monotonic()
+        if state.snapshot is not None and now - state.checked < self.check_interval:
+            return state.snapshot
+        if self._closed:
+            raise IndexMissing(f"the engine for {self.index_dir} is closed")
+        if state.snapshot is not None:
+            # Another thread is opening a new generation: keep serving the current one.
+            if not self._opening.acquire(blocking=False):
+                return state.snapshot
+        else:
+            self._opening.acquire()
+        try:
+            return self._refresh()
+        finally:
+            self._opening.release()
+
+    def _refresh(self) -> Snapshot:
+        state = self._state
+        current = state.snapshot
+        if current is not None and time.monotonic() - state.checked < self.check_interval:
+            return current
+        name = generations.published_name(self.index_dir)
+        if current is not None and name == state.name:
+            self._state = _State(name, current, time.monotonic())
+            return current
+        try:
+            path = generations.current_generation(self.index_dir)
+            fresh = Snapshot(path)
+        except IndexMissing as exc:
+            if current is not None:
+                log.warning("keeping generation %s: %s", state.name, exc)
+                self._state = _State(state.name, current, time.monotonic())
+                return current
+            raise
+        with self._lock:
+            # The old snapshot is closed when the last request holding it lets it go.
+            self._state = _State(name, fresh, time.monotonic())
+        log.info("serving index generation %s (%d documents)", fresh.generation, fresh.documents)
+        return fresh
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            snapshot = self._state.snapshot
+            self._state = _State()
+        if snapshot is not None:
+            snapshot.close()

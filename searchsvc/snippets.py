@@ -1,0 +1,186 @@
+"""Tokens with character offsets into the raw text, and highlighted snippets (pure code).
+
+``normalize_text`` (NFKC, invisible characters removed, lowercase) can change the length of a
+text, so offsets found in the normalised text do not point into the stored body. Here the text
+is normalised one character at a time, keeping for each normalised character the raw
+character it came from; tokens are found with the indexer's own pattern and stop words and
+mapped back, so every offset points into the raw text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from indexer.analysis import TOKEN_PATTERN, normalize_text, stop_words
+from indexer.lexicon import lexicon
+
+SNIPPET_CHARS = 240
+# Longer texts are snippeted from their opening part (tokenizing 80k chars takes ~20 ms).
+MAX_SCAN = 200_000
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class TextToken:
+    word: str  # as the index tokenizer sees it (normalised)
+    position: int
+    start: int  # offsets into the raw text
+    end: int
+
+
+def _normalise_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The normalised text, and for each of its characters the raw offset it came from."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char.isascii():
+            pieces.append(char.lower())
+            origin.append(index)
+            continue
+        normal = normalize_text(char)
+        pieces.append(normal)
+        origin.extend([index] * len(normal))
+    return "".join(pieces), origin
+
+
+def tokens(language: str, text: str) -> list[TextToken]:
+    """The words of a text as the index tokenizer yields them (stop words dropped, hyphenated
+    words whole and as their pieces), with raw character offsets."""
+    normal, origin = _normalise_with_offsets(text)
+    stops = stop_words(language)
+    result: list[TextToken] = []
+    for position, match in enumerate(TOKEN_PATTERN.finditer(normal)):
+        word = match.group()
+        if word in stops:
+            continue
+        if word[0] == "§":
+            word = "§" + word[1:].strip()
+        start, end = match.span()
+        raw_start, raw_end = origin[start], origin[end - 1] + 1
+        result.append(TextToken(word, position, raw_start, raw_end))
+        if "-" in word and not word.replace("-", "").isdigit():
+            offset = 0
+            for piece in word.split("-"):
+                if len(piece) > 1:
+                    piece_start = start + offset
+                    result.append(
+                        TextToken(
+                            piece,
+                            position,
+                            origin[min(piece_start, len(origin) - 1)],
+                            origin[min(piece_start + len(piece), len(origin)) - 1] + 1,
+                        )
+                    )
+                offset += len(piece) + 1
+    return result
+
+
+def analyze_text(language: str, text: str) -> list[dict]:
+    """Tokens with their index keys and compound parts, offsets into the raw text."""
+    words = lexicon(language)
+    out = []
+    for token in tokens(language, text):
+        keys = words.analyze(token.word)
+        out.append(
+            {
+                "token": token.word,
+                "position": token.position,
+                "start": token.start,
+                "end": token.end,
+                "keys": list(keys.keys),
+                "parts": list(keys.parts),
+            }
+        )
+    return out
+
+
+def matched_spans(
+    language: str, text: str, keys: Collection[str], parts: Collection[str] = ()
+) -> list[tuple[int, int, str]]:
+    """(start, end, matched key) of each word of the text that the query terms match."""
+    if not keys and not parts:
+        return []
+    words = lexicon(language)
+    spans = []
+    for token in tokens(language, text):
+        analysis = words.analyze(token.word)
+        hit = next((k for k in analysis.keys if k in keys), None)
+        if hit is None and parts:
+            hit = next((p for p in analysis.parts if p in parts or p in keys), None)
+        if hit is not None:
+            spans.append((token.start, token.end, hit))
+    # A hyphenated word and its pieces overlap: keep the outermost spans.
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    merged: list[tuple[int, int, str]] = []
+    for span in spans:
+        if merged and span[0] < merged[-1][1]:
+            continue
+        merged.append(span)
+    return merged
+
+
+def _best_window(spans: list[tuple[int, int, str]], width: int) -> int:
+    """Start offset of the window of ``width`` chars holding the most distinct matches."""
+    best_start, best_score = spans[0][0], (-1, 0)
+    right = 0
+    for left, (start, _end, _key) in enumerate(spans):
+        right = max(right, left)
+        while right + 1 < len(spans) and spans[right + 1][1] - start <= width:
+            right += 1
+        window = spans[left : right + 1]
+        score = (len({key for _, _, key in window}), len(window))
+        if score > best_score:
+            best_score, best_start = score, start
+    return best_start
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move a window's edges to word boundaries."""
+    if start > 0:
+        space = text.find(" ", start - 30 if start >= 30 else 0, start)
+        if space >= 0:
+            start = space + 1
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        if space > start + 40:
+            end = space
+    return start, end
+
+
+def snippet(
+    language: str,
+    text: str,
+    keys: Collection[str],
+    parts: Collection[str] = (),
+    width: int = SNIPPET_CHARS,
+) -> str:
+    """HTML: the passage of ``text`` with the most distinct matched words, those in
+    ``<mark>``, everything else escaped; the opening of the text when nothing matches."""
+    text = text[:MAX_SCAN].strip()
+    if not text:
+        return ""
+    spans = matched_spans(language, text, keys, parts)
+    if spans:
+        first = _best_window(spans, width)
+        # Some context before the first match.
+        start = max(0, first - width // 5)
+    else:
+        start = 0
+    end = min(len(text), start + width)
+    if end == len(text):
+        start = max(0, end - width)
+    start, end = _trim(text, start, end)
+    out: list[str] = [ELLIPSIS] if start > 0 else []
+    cursor = start
+    for span_start, span_end, _key in spans:
+        if span_start < start or span_end > end:
+            continue
+        out.append(html.escape(text[cursor:span_start]))
+        out.append("<mark>" + html.escape(text[span_start:span_end]) + "</mark>")
+        cursor = span_end
+    out.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        out.append(ELLIPSIS)
+    return " ".join("".join(out).split())

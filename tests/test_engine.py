@@ -1,0 +1,371 @@
+"""The search engine over a real small index built from the shipped corpus."""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.build import rebuild
+from indexer.generations import IndexMissing, current_generation
+from searchsvc import query as query_module
+from searchsvc.engine import Engine, SearchRequest, Snapshot
+from tests.conftest import CORPUS
+
+RECORDS = CORPUS / "records"
+SCRIPT_ID = "test:script"
+
+
+def _lines(name: str) -> list[dict]:
+    with gzip.open(RECORDS / name, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def write_corpus(folder: Path) -> None:
+    """~150 real records: twins from both Finlex files, Helsinki, UK parliament, pages."""
+    folder.mkdir(parents=True)
+    sv = _lines("finlex-sv.jsonl.gz")[:20]
+    fi_by_id = {r["id"]: r for r in _lines("finlex-fi.jsonl.gz")}
+    twins = [fi_by_id[r["parallel_id"]] for r in sv]
+    fi_other = [r for r in fi_by_id.values() if r not in twins][:20]
+    ahjo = _lines("helsinki-ahjo.jsonl.gz")[:45]
+    uk = _lines("ukparl-written-answers.jsonl.gz")[:45]
+    script = {
+        "id": SCRIPT_ID,
+        "title": "Kokeilu <b>lihavoitu</b> otsikko",
+        "body": "Tämä teksti sisältää komentosarjan <script>alert(1)</script> ja "
+        "tarkastuslautakunnan arvion kaupungin palveluista.",
+        "language": "fi",
+        "date": "2020-05-05",
+        "year": 2020,
+    }
+    with open(folder / "records.jsonl", "w", encoding="utf-8") as handle:
+        for record in [*sv, *twins, *fi_other, *ahjo, *uk, script]:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    shutil.copytree(CORPUS / "pages", folder / "pages")
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("engine")
+    write_corpus(tmp / "corpus")
+    rebuild([tmp / "corpus"], tmp / "index", jobs=1)
+    return tmp / "index"
+
+
+@pytest.fixture(scope="module")
+def engine(index_dir: Path):
+    engine = Engine(index_dir, check_interval=0.0)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def snap(engine: Engine) -> Snapshot:
+    return engine.snapshot()
+
+
+def _ids(result: dict) -> list[str]:
+    return [hit["id"] for hit in result["hits"]]
+
+
+def test_snapshot_opens_the_published_generation(snap: Snapshot, index_dir: Path) -> None:
+    assert snap.generation == current_generation(index_dir).name
+    assert snap.documents == 156
+    assert snap.manifest
+
+
+def test_empty_query_finds_everything_with_facets(snap: Snapshot) -> None:
+    result = snap.search(SearchRequest())
+    assert result["total"] == snap.documents
+    assert len(result["hits"]) == 10
+    langs = {f["value"]: f["count"] for f in result["facets"]["lang"]}
+    assert langs["sv"] >= 20 and langs["en"] >= 45 and langs["fi"] >= 60
+    assert sum(langs.values()) == snap.documents
+    years = [f["value"] for f in result["facets"]["year"]]
+    assert years == sorted(years, reverse=True)
+    counts = [f["count"] for f in result["facets"]["type"]]
+    assert counts == sorted(counts, reverse=True)
+    assert all(f["count"] > 0 for facet in result["facets"].values() for f in facet)
+
+
+def test_filters_or_within_and_across(snap: Snapshot) -> None:
+    sv = snap.search(SearchRequest(languages=("sv",), size=100))
+    en = snap.search(SearchRequest(languages=("en",), size=100))
+    both = snap.search(SearchRequest(languages=("sv", "en"), size=1))
+    assert both["total"] == sv["total"] + en["total"] > 0
+    assert {hit["lang"] for hit in sv["hits"]} == {"sv"}
+    court = snap.search(SearchRequest(types=("court_decision",), size=1))["total"]
+    sv_court = snap.search(SearchRequest(languages=("sv",), types=("court_decision",)))
+    assert 0 < sv_court["total"] < court
+    assert all(h["type"]["key"] == "court_decision" for h in sv_court["hits"])
+    ranged = snap.search(SearchRequest(year_from=2001, year_to=2002, size=100))
+    assert ranged["total"] > 0
+    assert all(2001 <= hit["year"] <= 2002 for hit in ranged["hits"])
+    exact = snap.search(SearchRequest(years=(2001, 2002), size=1))
+    assert exact["total"] == ranged["total"]
+    assert snap.search(SearchRequest(orgs=("no_such_org",)))["total"] == 0
+
+
+FILTER_FIELDS = {
+    "year": "years",
+    "lang": "languages",
+    "division": "divisions",
+    "type": "types",
+    "org": "orgs",
+}
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SearchRequest(),
+        SearchRequest(q="lautakunta"),
+        SearchRequest(languages=("fi",), types=("agenda_item", "assessment")),
+        SearchRequest(q="besvär", languages=("sv",), year_from=2000, year_to=2005),
+        SearchRequest(q="department", orgs=("uk_house_of_commons",), years=(2023,)),
+    ],
+)
+def test_facet_counts_are_disjunctive(snap: Snapshot, request_: SearchRequest) -> None:
+    from dataclasses import replace
+
+    result = snap.search(request_)
+    assert result["total"] > 0
+    checked = 0
+    for name, values in result["facets"].items():
+        attribute = FILTER_FIELDS[name]
+        for entry in values:
+            changes = {attribute: (entry["value"],)}
+            if name == "year":
+                changes.update(year_from=None, year_to=None)
+            alone = snap.search(replace(request_, size=1, **changes))
+            assert entry["count"] == alone["total"], (name, entry)
+            checked += 1
+        # The facet's own filter is ignored: its values add up to the search without it.
+        cleared = {attribute: ()}
+        if name == "year":
+            cleared.update(year_from=None, year_to=None)
+        without = snap.search(replace(request_, size=1, **cleared))["total"]
+        counted = sum(entry["count"] for entry in values)
+        assert counted <= without
+        if name == "lang":  # every record has a language
+            assert counted == without
+    assert checked >= 5
+
+
+def test_paging(snap: Snapshot) -> None:
+    everything = snap.search(SearchRequest(q="lautakunta", size=100))
+    total = everything["total"]
+    assert total > 6
+    pages = [
+        _ids(snap.search(SearchRequest(q="lautakunta", page=page, size=3)))
+        for page in range(1, (total + 2) // 3 + 1)
+    ]
+    assert [i for page in pages for i in page] == _ids(everything)
+    assert all(len(page) == 3 for page in pages[:-1])
+    beyond = snap.search(SearchRequest(q="lautakunta", page=1000, size=3))
+    assert beyond["hits"] == [] and beyond["total"] == total
+    scores = [hit["score"] for hit in everything["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_sort_by_date(snap: Snapshot) -> None:
+    def every(sort: str) -> list[dict]:
+        pages = [snap.search(SearchRequest(sort=sort, page=p, size=100)) for p in (1, 2)]
+        assert pages[0]["size"] == 100  # the largest page
+        return pages[0]["hits"] + pages[1]["hits"]
+
+    newest, oldest = every("newest"), every("oldest")
+    assert len(newest) == snap.documents
+    dates = [h["date"] for h in newest if h["date"]]
+    assert dates == sorted(dates, reverse=True)
+    assert [h["date"] for h in oldest if h["date"]] == sorted(dates)
+    # Records without a date or year come last either way.
+    assert not newest[-1]["date"] and not oldest[-1]["date"]
+    assert newest[0]["date"] > oldest[0]["date"]
+
+
+def test_snippets_mark_and_escape(snap: Snapshot) -> None:
+    result = snap.search(SearchRequest(q="procurement"))
+    assert result["total"] >= 1
+    for hit in result["hits"]:
+        assert "<mark>" in hit["snippet"].lower() or "<mark>" in hit["snippet"]
+        assert "<mark>procurement</mark>" in hit["snippet"].lower()
+        assert len(hit["snippet"]) < 600
+    # Inflected forms are marked by their key.
+    fi = snap.search(SearchRequest(q="tarkastuslautakunta", languages=("fi",)))
+    assert any("<mark>tarkastuslautakunnan</mark>" in h["snippet"] for h in fi["hits"])
+
+
+def test_markup_in_records_comes_back_escaped(snap: Snapshot) -> None:
+    result = snap.search(SearchRequest(q="komentosarjan alert"))
+    [hit] = [h for h in result["hits"] if h["id"] == SCRIPT_ID]
+    assert "<script>" not in hit["snippet"]
+    assert "&lt;script&gt;" in hit["snippet"]
+    assert "<mark>komentosarjan</mark>" in hit["snippet"]
+    assert "<mark>alert</mark>" in hit["snippet"]
+    stripped = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in stripped
+
+
+def test_did_you_mean(snap: Snapshot) -> None:
+    typo = snap.search(SearchRequest(q="procuremnt"))
+    assert typo["total"] == 0
+    assert typo["did_you_mean"] == "procurement"
+    fi = snap.search(SearchRequest(q="kaupungin tarkastuslautakunan"))
+    assert fi["did_you_mean"] == "kaupungin tarkastuslautakunnan"
+    assert snap.search(SearchRequest(q="procurement"))["did_you_mean"] is None
+    assert snap.search(SearchRequest(q="qzxwvy"))["did_you_mean"] is None
+
+
+def test_suggest_completes_the_last_word(snap: Snapshot) -> None:
+    suggestions = snap.suggest("Sustainable procu", ("en",))
+    assert suggestions[0] == {
+        "text": "Sustainable procurement",
+        "word": "procurement",
+        "lang": "en",
+        "count": 3,
+    }
+    many = snap.suggest("ter", (), limit=5)
+    assert len(many) == 5
+    counts = [s["count"] for s in many]
+    assert counts == sorted(counts, reverse=True)
+    assert all(s["word"].startswith("ter") for s in many)
+    assert snap.suggest("procurement ", ("en",)) == []
+    assert snap.suggest("zzzzq") == []
+
+
+def test_document_with_translation_links(snap: Snapshot) -> None:
+    sv_id = "finlex:kho:200103365:sv"
+    fi_id = "finlex:kho:200103365:fi"
+    sv = snap.document(sv_id, ui="sv")
+    assert sv is not None
+    assert sv["id"] == sv_id and sv["body"] and sv["extra"]["parallel_id"] == fi_id
+    assert [t["id"] for t in sv["translations"]] == [fi_id]
+    assert sv["labels"]["lang"]["label"] == "svenska"
+    fi = snap.document(fi_id)
+    assert [t["id"] for t in fi["translations"]] == [sv_id]
+    assert fi["translations"][0]["lang"] == "sv"
+    assert snap.document(SCRIPT_ID)["translations"] == []
+    assert snap.document("no:such:id") is None
+
+
+def test_facet_counts_and_analyze(snap: Snapshot) -> None:
+    counts = snap.facet_counts("fi")
+    assert set(counts) == {"year", "lang", "division", "type", "org"}
+    assert sum(f["count"] for f in counts["lang"]) == snap.documents
+    assert {f["label"] for f in counts["lang"]} == {"suomi", "ruotsi", "englanti"}
+    text = "Tarkastus\u00adlautakunnan ARVIO"
+    tokens = snap.analyze("fi", text)
+    assert tokens[0]["token"] == "tarkastuslautakunnan"
+    assert text[tokens[0]["start"] : tokens[0]["end"]] == "Tarkastus\u00adlautakunnan"
+    assert tokens[0]["parts"] and tokens[1]["token"] == "arvio"
+    assert text[tokens[1]["start"] : tokens[1]["end"]] == "ARVIO"
+
+
+def test_snapshot_switches_to_a_new_generation(tmp_path: Path, index_dir: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(index_dir, index)
+    engine = Engine(index, check_interval=0.3)
+    try:
+        old = engine.snapshot()
+        before = old.search(SearchRequest(q="procurement"))
+        small = tmp_path / "small"
+        small.mkdir()
+        (small / "r.jsonl").write_text(
+            json.dumps(
+                {
+                    "id": "x:1",
+                    "title": "Procurement",
+                    "body": "New procurement rules.",
+                    "language": "en",
+                }
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        rebuild([small], index, jobs=1)
+        assert engine.snapshot() is old  # within check_interval
+        time.sleep(0.35)
+        new = engine.snapshot()
+        assert new.generation != old.generation
+        assert new.generation == current_generation(index).name
+        assert new.documents == 1
+        # A request holding the old snapshot still gets old answers.
+        assert old.search(SearchRequest(q="procurement")) == before
+        assert not old.closed
+        assert engine.snapshot() is new
+        # Once no request holds the old snapshot, its searcher is closed.
+        closer = old._closer
+        del old
+        gc.collect()
+        assert not closer.alive
+    finally:
+        engine.close()
+
+
+def test_concurrent_requests_share_one_snapshot(index_dir: Path) -> None:
+    engine = Engine(index_dir, check_interval=0.0)
+    results: list[tuple[str, int]] = []
+
+    def work() -> None:
+        for _ in range(5):
+            snapshot = engine.snapshot()
+            total = snapshot.search(SearchRequest(q="lautakunta"))["total"]
+            results.append((snapshot.generation, total))
+
+    try:
+        threads = [threading.Thread(target=work) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(results) == 30
+        assert len(set(results)) == 1
+    finally:
+        engine.close()
+    with pytest.raises(IndexMissing):
+        engine.snapshot()
+
+
+def test_index_missing(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="no index has been published"):
+        Engine(tmp_path).snapshot()
+    (tmp_path / "CURRENT").write_text("gone\n")
+    with pytest.raises(IndexMissing):
+        Engine(tmp_path).snapshot()
+    broken = tmp_path / "generations" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "manifest.json").write_text("{}")
+    (tmp_path / "CURRENT").write_text("broken\n")
+    with pytest.raises(IndexMissing, match="cannot be read"):
+        Engine(tmp_path).snapshot()
+
+
+def test_snippet_comes_from_the_matching_language_section(snap: Snapshot) -> None:
+    page = "seed:helsinki-audit:social-guidance-families"  # English page, Finnish comments
+    fi = snap.search(SearchRequest(q="varhaiskasvatus"))
+    [hit] = [h for h in fi["hits"] if h["id"] == page]
+    assert "<mark>varhaiskasvatuksessa</mark>" in hit["snippet"]
+    en = snap.search(SearchRequest(q="social guidance"))
+    [hit] = [h for h in en["hits"] if h["id"] == page]
+    assert "<mark>social</mark> <mark>guidance</mark>" in hit["snippet"]
+    assert "perhe" not in hit["snippet"]
+
+
+def test_query_syntax_is_highlighted_and_spelled(snap: Snapshot) -> None:
+    prefix = snap.search(SearchRequest(q="procure*"))
+    assert prefix["total"] >= 1
+    assert "<mark>procurement</mark>" in prefix["hits"][0]["snippet"].lower()
+    typo = snap.search(SearchRequest(q="procuremnt AND department"))
+    assert typo["did_you_mean"] == "procurement AND department"
+    assert snap.search(SearchRequest(q="procurement -defence"))["did_you_mean"] is None
+    if hasattr(query_module, "BadQuery"):
+        with pytest.raises(query_module.BadQuery):
+            snap.search(SearchRequest(q=" ".join(f"word{i}*" for i in range(40))))

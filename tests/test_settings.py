@@ -1,0 +1,44 @@
+"""Settings from SEARCHSVC_* variables: typed, unknown ones rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchsvc.settings import Settings, SettingsError
+
+
+def test_defaults():
+    settings = Settings.from_env({})
+    assert settings.index_dir == Path("var/index")
+    assert settings.bind == "127.0.0.1:8000"
+    assert settings.workers >= 1 and settings.cors_origins == ()
+
+
+def test_values_are_parsed():
+    settings = Settings.from_env({
+        "SEARCHSVC_INDEX_DIR": "/srv/index", "SEARCHSVC_BIND": "0.0.0.0:9000",
+        "SEARCHSVC_WORKERS": "4", "SEARCHSVC_CORS_ORIGINS": "https://a.fi, https://b.fi",
+        "SEARCHSVC_RELOAD_SECONDS": "0.5", "SEARCHSVC_CACHE_SECONDS": "0",
+        "SEARCHSVC_LOG_LEVEL": "WARNING", "PATH": "/usr/bin",
+    })
+    assert settings == Settings(Path("/srv/index"), "0.0.0.0:9000", 4,
+                                ("https://a.fi", "https://b.fi"), 0.5, 0, "warning")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SEARCHSVC_INDEXDIR", "x", "unknown setting SEARCHSVC_INDEXDIR"),
+        ("SEARCHSVC_WORKERS", "two", "must be a int"),
+        ("SEARCHSVC_WORKERS", "0", "at least 1"),
+        ("SEARCHSVC_BIND", "8000", "host:port"),
+        ("SEARCHSVC_RELOAD_SECONDS", "0", "more than 0"),
+        ("SEARCHSVC_LOG_LEVEL", "loud", "one of"),
+        ("SEARCHSVC_INDEX_DIR", " ", "must not be empty"),
+    ],
+)
+def test_bad_values_stop_start_up(variable, value, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({variable: value})

@@ -7,6 +7,7 @@ import time
 
 import falcon
 
+from indexer.lexicon import lexicon
 from indexer.records import LANGUAGES
 from searchsvc import errors
 from searchsvc.engine import FACETS, Engine, SearchRequest
@@ -178,10 +179,21 @@ class OpenAPIResource:
         resp.media = openapi_document()
 
 
+def _warm_up(engine: Engine) -> None:
+    """Load the dictionaries and open the index before the first request, not during it."""
+    for language in LANGUAGES:
+        lexicon(language)
+    try:
+        engine.snapshot()
+    except errors.IndexMissing:
+        pass  # /health says so; the engine opens the index once one is published
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> falcon.App:
     settings = settings or Settings.from_env()
     logging.getLogger("searchsvc").setLevel(settings.log_level.upper())
     engine = engine or Engine(settings.index_dir, check_interval=settings.reload_seconds)
+    _warm_up(engine)
     middleware = []
     if settings.cors_origins:
         origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)

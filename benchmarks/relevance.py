@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +44,43 @@ def load_queries(path: Path = QUERIES) -> list[dict]:
     return json.loads(path.read_text("utf-8"))
 
 
-def run_queries(ix, queries: list[dict], stem_only: bool = False) -> list[QueryResult]:
+def run_queries(search: Callable[[str], list[str]], queries: list[dict]) -> list[QueryResult]:
+    """Each judged query through ``search`` (query text -> ranked ids)."""
     results = []
-    with ix.searcher() as searcher:
-        for item in queries:
-            hits = searcher.search(build_query(item["q"], stem_only=stem_only), limit=CUTOFF)
-            found = [hit["id"] for hit in hits]
-            rank = next((i for i, doc in enumerate(found, 1) if doc in item["relevant"]), None)
-            results.append(QueryResult(item["q"], item["lang"], item["kind"], item["relevant"],
-                                       found, rank))
+    for item in queries:
+        found = search(item["q"])[:CUTOFF]
+        rank = next((i for i, doc in enumerate(found, 1) if doc in item["relevant"]), None)
+        results.append(QueryResult(item["q"], item["lang"], item["kind"], item["relevant"],
+                                   found, rank))
     return results
+
+
+def index_search(ix, stem_only: bool = False) -> Callable[[str], list[str]]:
+    """Plain words straight on a whoosh index (the analysis alone, no API)."""
+    searcher = ix.searcher()
+
+    def search(q: str) -> list[str]:
+        hits = searcher.search(build_query(q, stem_only=stem_only), limit=CUTOFF)
+        return [hit["id"] for hit in hits]
+
+    return search
+
+
+def api_search(index_dir: Path) -> Callable[[str], list[str]]:
+    """Through the real Falcon app's /search, query language and all."""
+    from falcon import testing
+
+    from searchsvc.app import create_app
+    from searchsvc.settings import Settings
+
+    client = testing.TestClient(create_app(Settings(index_dir=index_dir)))
+
+    def search(q: str) -> list[str]:
+        answer = client.simulate_get("/search", params={"q": q, "size": str(CUTOFF)})
+        assert answer.status_code == 200, answer.text
+        return [hit["id"] for hit in answer.json["hits"]]
+
+    return search
 
 
 def recall_at_cutoff(results: list[QueryResult]) -> float:
@@ -84,12 +112,22 @@ def build_index(path: Path, corpus: list[Path], stem_only: bool = False, jobs: i
 
 
 def main() -> int:
+    from indexer.build import rebuild
+    from indexer.generations import current_generation
+
     queries = load_queries()
     corpus = [ROOT / "corpus"]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, stem_only in (("stemming only", True), ("final analysis", False)):
-            ix = build_index(Path(tmp) / name.replace(" ", "_"), corpus, stem_only)
-            results = run_queries(ix, queries, stem_only)
+        stem_index = build_index(Path(tmp) / "stem", corpus, stem_only=True)
+        rebuild(corpus, Path(tmp) / "final")
+        final_index = index.open_dir(str(current_generation(Path(tmp) / "final")))
+        runs = (
+            ("stemming only", index_search(stem_index, stem_only=True)),
+            ("final analysis", index_search(final_index)),
+            ("final analysis through the API", api_search(Path(tmp) / "final")),
+        )
+        for name, search in runs:
+            results = run_queries(search, queries)
             print(f"{name}: {len(queries)} queries over the shipped corpus")
             print(summary(results))
             for r in results:

@@ -129,6 +129,7 @@ class WordList:
         self.lookup = dict(pairs)
         self.alphabet = "".join(sorted({ch for w in self.words[:200000] for ch in w}))
         self._completions: dict[str, list[tuple[int, str]]] = {}
+        self._buckets: dict[tuple[str, int], list[int]] | None = None
 
     def completions(self, prefix: str, limit: int) -> list[tuple[int, str]]:
         """(count, word) of the words starting with prefix, by count desc (cached for short
@@ -157,16 +158,24 @@ class WordList:
             return None
         # Distance 2: words with the same first letter (a first-letter typo is rare) and a
         # length within two, checked with a banded edit distance.
-        lo = bisect.bisect_left(self.words, word[0])
-        hi = bisect.bisect_left(self.words, word[0] + "\U0010ffff", lo)
         found: tuple[int, int, str] | None = None
-        for i in range(lo, hi):
-            candidate = self.words[i]
-            if abs(len(candidate) - len(word)) <= 2 and _within_two(word, candidate):
-                entry = (2, -self.counts[i], candidate)
-                if found is None or entry < found:
-                    found = entry
+        for length in range(len(word) - 2, len(word) + 3):
+            for i in self._bucket(word[0], length):
+                candidate = self.words[i]
+                if _within_two(word, candidate):
+                    entry = (2, -self.counts[i], candidate)
+                    if found is None or entry < found:
+                        found = entry
         return found
+
+    def _bucket(self, first: str, length: int) -> list[int]:
+        """Indexes of the words with this first letter and length (built on first use)."""
+        if self._buckets is None:
+            buckets: dict[tuple[str, int], list[int]] = {}
+            for i, candidate in enumerate(self.words):
+                buckets.setdefault((candidate[0], len(candidate)), []).append(i)
+            self._buckets = buckets
+        return self._buckets.get((first, length), [])
 
 
 class _TwinLinks:
@@ -453,7 +462,8 @@ class Snapshot:
                 or match.group() in OPERATORS
                 or following in ("*", "~", ":")
                 or any(word in stop_words(lang) for lang in LANGUAGES)
-                or any(word in wl.lookup for wl in lists)
+                # a word of any language is no typo, whatever the language filter
+                or any(word in self.words(lang).lookup for lang in LANGUAGES)
             ):
                 out.append(match.group())
                 continue

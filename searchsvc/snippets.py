@@ -25,7 +25,7 @@ from indexer.lexicon import lexicon
 
 SNIPPET_CHARS = 240
 # Longer texts are snippeted from their opening part: the snippet is made per hit, per request.
-MAX_SCAN = 50_000
+MAX_SCAN = 30_000
 FIRST_SCAN = 8_000
 ELLIPSIS = "…"
 
@@ -48,14 +48,19 @@ def _normalise_with_offsets(text: str) -> tuple[str, Sequence[int]]:
         return _APOSTROPHES.sub("'", lowered), range(len(text))
     pieces: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(text):
-        if char.isascii():
-            pieces.append(char.lower())
-            origin.append(index)
-            continue
-        normal = normalize_text(char)
-        pieces.append(normal)
-        origin.extend([index] * len(normal))
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        normal = normalize_text(line)
+        if len(normal) == len(line) and not _INVISIBLE.search(line):
+            # A line whose characters each normalise to one (a no-break space, say).
+            pieces.append(normal)
+            origin.extend(range(offset, offset + len(line)))
+        else:
+            for index, char in enumerate(line, offset):
+                normal = normalize_text(char)
+                pieces.append(normal)
+                origin.extend([index] * len(normal))
+        offset += len(line)
     return "".join(pieces), origin
 
 

@@ -34,7 +34,24 @@ def normalize_text(text: str) -> str:
     return _APOSTROPHES.sub("'", text).lower()
 
 
-class CodeAwareTokenizer(Tokenizer):
+class _PerLanguage:
+    """An analysis step of one language, equal by value (whoosh compares schemas field by
+    field) and pickled as its settings only (whoosh pickles the schema into the index)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def _identity(self) -> tuple:
+        return (type(self), self.language)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _PerLanguage) and other._identity() == self._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+
+class CodeAwareTokenizer(_PerLanguage, Tokenizer):
     """Normalises the text, yields words and codes, and drops the language's stop words.
 
     A hyphenated word with letters ("3d-tulostus") is yielded whole and then as its parts
@@ -44,15 +61,6 @@ class CodeAwareTokenizer(Tokenizer):
     The fields of one language (body and compound parts) are analysed from the same text
     object one after the other; the tokens of the last text are kept for the next field.
     """
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.language == self.language
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.language))
 
     def __getstate__(self) -> dict:
         return {"language": self.language}
@@ -125,25 +133,18 @@ _last_terms: tuple[list | None, str, tuple[list, list]] = (None, "", ([], []))
 word_sink: Callable[[str, list[tuple[int, str]]], None] | None = None
 
 
-class LexiconFilter(Filter):
+class LexiconFilter(_PerLanguage, Filter):
     """Replaces each word by its key: the Snowball stem of its lemma (see ``indexer.lexicon``).
 
     With ``parts=True`` it yields the keys of compound parts instead, and drops simple words.
     """
 
     def __init__(self, language: str, parts: bool = False) -> None:
-        self.language = language
+        super().__init__(language)
         self.parts = parts
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and other.language == self.language
-            and other.parts == self.parts
-        )
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.language, self.parts))
+    def _identity(self) -> tuple:
+        return (*super()._identity(), self.parts)
 
     def terms(self, words: list[tuple[int, str]]) -> list[tuple[str, int]]:
         """(term, position) for the tokenizer's words: what ``__call__`` yields, as a list.
@@ -192,17 +193,8 @@ class LexiconFilter(Filter):
                 yield token
 
 
-class StemFilter(Filter):
+class StemFilter(_PerLanguage, Filter):
     """Snowball alone, without lemmas or compounds: the baseline the relevance figures beat."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.language == self.language
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.language))
 
     def terms(self, words: list[tuple[int, str]]) -> list[tuple[str, int]]:
         stem = lexicon(self.language).stem

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_SIZE = 100
+# Posting lists kept as doc sets per generation (a set of a common term holds ~30k ints).
+TERM_CACHE_SIZE = 20_000
 # did_you_mean is offered when a query has fewer hits than this.
 FEW_HITS = 3
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -247,6 +249,7 @@ class Snapshot:
             raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
         self._words: dict[str, WordList] = {}
         self._all_docs: frozenset[int] | None = None
+        self._term_cache: dict[tuple[str, str], frozenset[int]] = {}
         self._lock = threading.Lock()
         # whoosh readers keep file positions: one request at a time reads through them.
         self._io = threading.RLock()
@@ -276,12 +279,49 @@ class Snapshot:
                     words = self._words[language] = WordList(pairs)
         return words
 
-    def _matching(self, q: whoosh_query.Query) -> set[int] | frozenset[int]:
+    def _matching(self, q: whoosh_query.Query) -> frozenset[int]:
+        """The doc numbers a query matches, by set algebra over its terms' posting lists.
+
+        whoosh's matcher trees walk a large OR query document by document (hundreds of ms
+        for thousands of hits); unions and intersections of cached frozensets run in C.
+        Phrases, prefixes and fuzzy terms still go through whoosh.
+        """
         if isinstance(q, whoosh_query.Every):
             if self._all_docs is None:
                 self._all_docs = frozenset(self._searcher.reader().all_doc_ids())
             return self._all_docs
-        return set(self._searcher.docs_for_query(q))
+        if isinstance(q, whoosh_query.Term):
+            return self._term_docs(q.fieldname, q.text)
+        if isinstance(q, whoosh_query.Or | whoosh_query.DisjunctionMax) and not getattr(
+            q, "minmatch", 0
+        ):
+            return frozenset().union(*(self._matching(sub) for sub in q.subqueries))
+        if isinstance(q, whoosh_query.And):
+            sets = sorted((self._matching(sub) for sub in q.subqueries), key=len)
+            return sets[0].intersection(*sets[1:]) if sets else frozenset()
+        if isinstance(q, whoosh_query.AndNot):
+            return self._matching(q.a) - self._matching(q.b)
+        if isinstance(q, whoosh_query.Require):
+            return self._matching(q.a) & self._matching(q.b)
+        if isinstance(q, whoosh_query.AndMaybe):
+            return self._matching(q.a)
+        if isinstance(q, whoosh_query.Not):
+            return self._matching(whoosh_query.Every()) - self._matching(q.query)
+        return frozenset(self._searcher.docs_for_query(q))
+
+    def _term_docs(self, field_name: str, text: str) -> frozenset[int]:
+        key = (field_name, text)
+        found = self._term_cache.get(key)
+        if found is None:
+            reader = self._searcher.reader()
+            if key in reader:
+                found = frozenset(reader.postings(field_name, text).all_ids())
+            else:
+                found = frozenset()
+            if len(self._term_cache) >= TERM_CACHE_SIZE:
+                self._term_cache.clear()
+            self._term_cache[key] = found
+        return found
 
     def _filters(self, request: SearchRequest) -> dict[str, frozenset[int]]:
         """Doc sets per facet column of the request's filters (cached per generation)."""

@@ -369,3 +369,22 @@ def test_query_syntax_is_highlighted_and_spelled(snap: Snapshot) -> None:
     if hasattr(query_module, "BadQuery"):
         with pytest.raises(query_module.BadQuery):
             snap.search(SearchRequest(q=" ".join(f"word{i}*" for i in range(40))))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kaupunginhallitus", "omaishoidon tuki", "päätös OR beslut", "päätös -kaupunginhallitus",
+        '"kaupunginhallitus päätti"', "kaupunginh*", "päätöss~", "title:päätös",
+        "(hoito OR hoiva) -kotihoito", "NOT päätös", "domstol förvaltningsdomstolen",
+        "secretary state", "anhörigstöd", "",
+    ],
+)
+def test_matching_sets_equal_whooshs_own(snap: Snapshot, text: str) -> None:
+    """The facet pass takes doc sets from posting lists: it must match what whoosh finds."""
+    from searchsvc.query import parse_query
+
+    q = parse_query(text)
+    expected = set(snap._searcher.docs_for_query(q))
+    assert snap._matching(q) == expected
+    assert expected or text == "NOT päätös"  # the table holds queries that find something

@@ -179,21 +179,19 @@ def write_generation(
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
     with spelling.collecting(path) as words:
         try:
-            reading = report.phase("reading and indexing")
-            reading.__enter__()
-            for item in records:
-                if isinstance(item, BadRecord):
-                    report.problems.append(str(item))
-                else:
-                    document = record_to_document(item)
-                    writer.add_document(**{k: v for k, v in document.items() if k in schema})
-                    report.documents += 1
-                    report.text_bytes += len(item.title.encode()) + len(item.body.encode())
-                    report.by_language.update(item.languages() or [item.language or "en"])
-                    report.by_type[item.doc_type or "unknown"] += 1
-                if on_record is not None:
-                    on_record(item)
-            reading.__exit__(None, None, None)
+            with report.phase("reading and indexing"):
+                for item in records:
+                    if isinstance(item, BadRecord):
+                        report.problems.append(str(item))
+                    else:
+                        document = record_to_document(item)
+                        writer.add_document(**{k: v for k, v in document.items() if k in schema})
+                        report.documents += 1
+                        report.text_bytes += len(item.title.encode()) + len(item.body.encode())
+                        report.by_language.update(document["languages"].split(","))
+                        report.by_type[item.doc_type or "unknown"] += 1
+                    if on_record is not None:
+                        on_record(item)
             with report.phase("writing segments"):
                 writer.commit()
         except BaseException:

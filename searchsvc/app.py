@@ -22,17 +22,17 @@ SORTS = ("relevance", "newest", "oldest")
 
 def _choices(req: falcon.Request, name: str, allowed) -> tuple[str, ...]:
     """A repeatable parameter (``lang=fi&lang=sv`` or ``lang=fi,sv``) of known values."""
-    values = req.get_param_as_list(name, delimiter=",") or []
-    values = [v.strip() for v in values if v.strip()]
+    values = _keys(req, name)
     for value in values:
         if value not in allowed:
             raise falcon.HTTPInvalidParam(
                 f"{value!r} is not one of {', '.join(allowed)}.", name
             )
-    return tuple(dict.fromkeys(values))
+    return values
 
 
 def _keys(req: falcon.Request, name: str) -> tuple[str, ...]:
+    """A repeatable parameter's distinct non-empty values, in order."""
     values = req.get_param_as_list(name, delimiter=",") or []
     return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 

@@ -19,7 +19,7 @@ from indexer.analysis import (
     _INVISIBLE,
     TOKEN_PATTERN,
     normalize_text,
-    stop_words,
+    text_analyzer,
 )
 from indexer.lexicon import lexicon
 
@@ -66,33 +66,25 @@ def _normalise_with_offsets(text: str) -> tuple[str, Sequence[int]]:
 
 def tokens(language: str, text: str) -> list[TextToken]:
     """The words of a text as the index tokenizer yields them (stop words dropped, hyphenated
-    words whole and as their pieces), with raw character offsets."""
+    words whole and as their pieces), with raw character offsets.
+
+    The words come from the index's own tokenizer; only their offsets are found here.
+    """
     normal, origin = _normalise_with_offsets(text)
-    stops = stop_words(language)
+    spans = [match.span() for match in TOKEN_PATTERN.finditer(normal)]
     result: list[TextToken] = []
-    for position, match in enumerate(TOKEN_PATTERN.finditer(normal)):
-        word = match.group()
-        if word in stops:
-            continue
-        if word[0] == "§":
-            word = "§" + word[1:].strip()
-        start, end = match.span()
-        raw_start, raw_end = origin[start], origin[end - 1] + 1
-        result.append(TextToken(word, position, raw_start, raw_end))
-        if "-" in word and not word.replace("-", "").isdigit():
-            offset = 0
-            for piece in word.split("-"):
-                if len(piece) > 1:
-                    piece_start = start + offset
-                    result.append(
-                        TextToken(
-                            piece,
-                            position,
-                            origin[min(piece_start, len(origin) - 1)],
-                            origin[min(piece_start + len(piece), len(origin)) - 1] + 1,
-                        )
-                    )
-                offset += len(piece) + 1
+    last_position, cursor = -1, 0
+    for position, word in text_analyzer(language)[0].words(normal):
+        start, end = spans[position]
+        if position == last_position:
+            # A piece of the hyphenated word just yielded whole: its own span within it.
+            found = normal.find(word, cursor, end)
+            if found >= 0:
+                start, end = found, found + len(word)
+                cursor = end
+        else:
+            last_position, cursor = position, start
+        result.append(TextToken(word, position, origin[start], origin[end - 1] + 1))
     return result
 
 

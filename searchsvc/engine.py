@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 
@@ -32,7 +33,8 @@ from indexer.records import LANGUAGES
 from indexer.spelling import read_words
 from searchsvc import query as query_module
 from searchsvc.facets import FACETS, FacetColumns
-from searchsvc.snippets import analyze_text, matched_spans, snippet
+from searchsvc.scoring import QueryScorer, Scored, top_documents
+from searchsvc.snippets import analyze_text, passage_spans, snippet
 
 __all__ = ["FACETS", "Engine", "IndexMissing", "SearchRequest", "Snapshot"]
 
@@ -40,8 +42,6 @@ log = logging.getLogger(__name__)
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_SIZE = 100
-# Posting lists kept as doc sets per generation (a set of a common term holds ~30k ints).
-TERM_CACHE_SIZE = 20_000
 # did_you_mean is offered when a query has fewer hits than this.
 FEW_HITS = 3
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -70,30 +70,14 @@ def _query_languages(languages: Iterable[str]) -> tuple[str, ...]:
 
 
 def _make_query(text: str, languages: tuple[str, ...]) -> whoosh_query.Query:
-    """The whoosh query (``parse_query`` when query.py has it; it may raise BadQuery)."""
-    parse = getattr(query_module, "parse_query", None)
-    if parse is not None:
-        return parse(text, languages)
-    return query_module.build_query(text, languages)
+    """The whoosh query for ``text`` (may raise ``BadQuery``)."""
+    return query_module.parse_query(text, languages)
 
 
-def _query_terms(
-    text: str, languages: tuple[str, ...], parsed: whoosh_query.Query, reader=None
-) -> dict[str, set[str]]:
+def _query_terms(text: str, languages: tuple[str, ...], reader) -> dict[str, set[str]]:
     """Index terms per field that the query matches, for highlighting."""
-    terms_of = getattr(query_module, "query_terms", None)
-    if terms_of is not None:
-        try:
-            found = terms_of(text, languages, reader)
-        except TypeError:  # an older signature without the reader
-            found = terms_of(text, languages)
-        return {f: set(t) for f, t in found.items()}
-    terms: dict[str, set[str]] = {}
-    for fieldname, term in parsed.iter_all_terms():
-        if isinstance(term, bytes):
-            term = term.decode("utf-8")
-        terms.setdefault(fieldname, set()).add(term)
-    return terms
+    found = query_module.query_terms(text, languages, reader)
+    return {f: set(t) for f, t in found.items()}
 
 
 def _edits1(word: str, alphabet: str) -> set[str]:
@@ -247,9 +231,8 @@ class Snapshot:
         except Exception as exc:  # noqa: BLE001
             self._closer()
             raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
+        self.scorer = QueryScorer(self._searcher)
         self._words: dict[str, WordList] = {}
-        self._all_docs: frozenset[int] | None = None
-        self._term_cache: dict[tuple[str, str], frozenset[int]] = {}
         self._lock = threading.Lock()
         # whoosh readers keep file positions: one request at a time reads through them.
         self._io = threading.RLock()
@@ -279,54 +262,18 @@ class Snapshot:
                     words = self._words[language] = WordList(pairs)
         return words
 
-    def _matching(self, q: whoosh_query.Query) -> frozenset[int]:
-        """The doc numbers a query matches, by set algebra over its terms' posting lists.
+    def _scored(self, q: whoosh_query.Query) -> Scored:
+        """Scores of every document and the mask of live documents the query matches."""
+        scored = self.scorer.score(q)
+        return Scored(scored.scores, scored.matches & self.columns.live)
 
-        whoosh's matcher trees walk a large OR query document by document (hundreds of ms
-        for thousands of hits); unions and intersections of cached frozensets run in C.
-        Phrases, prefixes and fuzzy terms still go through whoosh.
-        """
-        if isinstance(q, whoosh_query.Every):
-            if self._all_docs is None:
-                self._all_docs = frozenset(self._searcher.reader().all_doc_ids())
-            return self._all_docs
-        if isinstance(q, whoosh_query.Term):
-            return self._term_docs(q.fieldname, q.text)
-        if isinstance(q, whoosh_query.Or | whoosh_query.DisjunctionMax) and not getattr(
-            q, "minmatch", 0
-        ):
-            return frozenset().union(*(self._matching(sub) for sub in q.subqueries))
-        if isinstance(q, whoosh_query.And):
-            sets = sorted((self._matching(sub) for sub in q.subqueries), key=len)
-            return sets[0].intersection(*sets[1:]) if sets else frozenset()
-        if isinstance(q, whoosh_query.AndNot):
-            return self._matching(q.a) - self._matching(q.b)
-        if isinstance(q, whoosh_query.Require):
-            return self._matching(q.a) & self._matching(q.b)
-        if isinstance(q, whoosh_query.AndMaybe):
-            return self._matching(q.a)
-        if isinstance(q, whoosh_query.Not):
-            return self._matching(whoosh_query.Every()) - self._matching(q.query)
-        return frozenset(self._searcher.docs_for_query(q))
+    def _matching(self, q: whoosh_query.Query) -> np.ndarray:
+        return self._scored(q).matches
 
-    def _term_docs(self, field_name: str, text: str) -> frozenset[int]:
-        key = (field_name, text)
-        found = self._term_cache.get(key)
-        if found is None:
-            reader = self._searcher.reader()
-            if key in reader:
-                found = frozenset(reader.postings(field_name, text).all_ids())
-            else:
-                found = frozenset()
-            if len(self._term_cache) >= TERM_CACHE_SIZE:
-                self._term_cache.clear()
-            self._term_cache[key] = found
-        return found
-
-    def _filters(self, request: SearchRequest) -> dict[str, frozenset[int]]:
-        """Doc sets per facet column of the request's filters (cached per generation)."""
+    def _filters(self, request: SearchRequest) -> dict[str, np.ndarray]:
+        """Masks per facet column of the request's filters (cached per generation)."""
         c = self.columns
-        found: dict[str, frozenset[int]] = {}
+        found: dict[str, np.ndarray] = {}
         if request.languages:
             found["language"] = c.filter("language", request.languages)
         if request.divisions:
@@ -335,7 +282,7 @@ class Snapshot:
             found["doc_type"] = c.filter("doc_type", request.types)
         if request.orgs:
             found["organization"] = c.filter("organization", request.orgs)
-        years: frozenset[int] | None = None
+        years: np.ndarray | None = None
         if request.years:
             years = c.filter("year", [int(y) for y in request.years])
         if request.year_from is not None or request.year_to is not None:
@@ -346,13 +293,10 @@ class Snapshot:
         return found
 
     @staticmethod
-    def _intersect(base: Iterable[int], sets: Iterable[frozenset[int]]) -> set[int]:
-        ordered = sorted(sets, key=len)
-        if not ordered:
-            return set(base)
-        result = set(ordered[0]).intersection(base)
-        for other in ordered[1:]:
-            result &= other
+    def _intersect(base: np.ndarray, masks: Iterable[np.ndarray]) -> np.ndarray:
+        result = base.copy()
+        for mask in masks:
+            result &= mask
         return result
 
     def _facet(self, name: str, key: str | None, ui: str) -> dict | None:
@@ -377,16 +321,17 @@ class Snapshot:
             return text, keys, terms.get(f"parts_{language}", set())
 
         chosen = main if main in LANGUAGES else "en"
+        chosen_spans = None
         if len(languages) > 1 and terms:
             best = -1
             for language in languages:
                 if language not in LANGUAGES:
                     continue
-                spans = matched_spans(language, *parts_of(language))
+                spans = passage_spans(language, *parts_of(language))
                 found = len({key for _, _, key in spans})
                 if found > best:
-                    best, chosen = found, language
-        return snippet(chosen, *parts_of(chosen))
+                    best, chosen, chosen_spans = found, language, spans
+        return snippet(chosen, *parts_of(chosen), spans=chosen_spans)
 
     def _hit(self, docnum: int, score: float | None, terms: dict, ui: str) -> dict:
         stored = self._searcher.stored_fields(docnum)
@@ -415,30 +360,27 @@ class Snapshot:
         page = max(1, int(request.page))
         size = max(1, min(MAX_SIZE, int(request.size)))
         ui = request.ui if request.ui in LANGUAGES else "en"
-        query_languages = LANGUAGES
-        q = _make_query(request.q, query_languages)
-        matching = self._matching(q)
+        q = _make_query(request.q, LANGUAGES)
+        scored = self._scored(q)
         filters = self._filters(request)
-        docs = self._intersect(matching, filters.values())
-        total = len(docs)
+        docs = self._intersect(scored.matches, filters.values())
+        total = int(np.count_nonzero(docs))
 
-        terms = (
-            _query_terms(request.q, query_languages, q, self._searcher.reader())
-            if request.q.strip()
-            else {}
-        )
         first = (page - 1) * size
         hits: list[dict] = []
         if first < total:
             if request.sort in ("newest", "oldest"):
                 ordered = self._by_date(docs, newest=request.sort == "newest")
-                chosen = [(d, None) for d in ordered[first : first + size]]
+                chosen = [(int(d), None) for d in ordered[first : first + size]]
             elif isinstance(q, whoosh_query.Every):
-                chosen = [(d, None) for d in sorted(docs)[first : first + size]]
+                chosen = [(int(d), None) for d in np.flatnonzero(docs)[first : first + size]]
             else:
-                allow = docs if filters else None
-                results = self._searcher.search(q, filter=allow, limit=first + size)
-                chosen = [(hit.docnum, float(hit.score)) for hit in results[first:]]
+                chosen = top_documents(scored.scores, docs, first + size)[first:]
+            terms = (
+                _query_terms(request.q, LANGUAGES, self._searcher.reader())
+                if request.q.strip()
+                else {}
+            )
             hits = [self._hit(d, s, terms, ui) for d, s in chosen]
 
         facets: dict[str, list[dict]] = {}
@@ -447,7 +389,7 @@ class Snapshot:
             if column is None:
                 continue
             others = [s for f, s in filters.items() if f != column]
-            base = docs if column not in filters else self._intersect(matching, others)
+            base = docs if column not in filters else self._intersect(scored.matches, others)
             facets[name] = self.columns.counts_list(column, self.columns.count(column, base), ui)
 
         did_you_mean = None
@@ -462,28 +404,19 @@ class Snapshot:
             "did_you_mean": did_you_mean,
         }
 
-    def _by_date(self, docs: Iterable[int], newest: bool) -> list[int]:
-        dates = self.columns.dates
-        years = self.columns.values.get("year", [])
-
-        def key(d: int) -> tuple:
-            date = dates[d] if d < len(dates) else ""
-            year = years[d] if d < len(years) else None
-            known = bool(date) or year is not None
-            order = (date or (f"{year:04d}" if year is not None else ""), d)
-            return (not known, order)
-
-        dated = sorted(docs, key=key)
-        if newest:
-            known = [d for d in dated if not key(d)[0]]
-            unknown = [d for d in dated if key(d)[0]]
-            return known[::-1] + unknown
-        return dated
+    def _by_date(self, docs: np.ndarray, newest: bool) -> np.ndarray:
+        """Doc numbers of the mask oldest (or newest) first; the undated always last."""
+        order = self.columns.date_order
+        ordered = order[docs[order]]
+        if not newest:
+            return ordered
+        known = int(np.count_nonzero(docs & self.columns.dated))
+        return np.concatenate([ordered[:known][::-1], ordered[known:]])
 
     # -- spelling -----------------------------------------------------------------------
 
     def _did_you_mean(
-        self, request: SearchRequest, total: int, filters: dict[str, frozenset[int]]
+        self, request: SearchRequest, total: int, filters: dict[str, np.ndarray]
     ) -> str | None:
         languages = _query_languages(request.languages)
         lists = [self.words(lang) for lang in languages]
@@ -523,7 +456,7 @@ class Snapshot:
             )
         except Exception:  # noqa: BLE001 - a suggestion must never fail the search
             return None
-        return suggestion if len(better) > total else None
+        return suggestion if int(np.count_nonzero(better)) > total else None
 
     def suggest(self, prefix: str, languages: tuple[str, ...] = (), limit: int = 10) -> list[dict]:
         """Completions of the last word of ``prefix``, most frequent first."""
@@ -588,7 +521,7 @@ class Snapshot:
     def facet_counts(self, ui: str = "en") -> dict:
         """Every facet over the whole index."""
         ui = ui if ui in LANGUAGES else "en"
-        everything = range(len(self.columns.values.get("language", [])))
+        everything = self.columns.live
         return {
             name: self.columns.counts_list(column, self.columns.count(column, everything), ui)
             for name, column in FACETS.items()

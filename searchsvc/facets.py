@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from indexer.normalize import YEAR_MAX, YEAR_MIN
 from indexer.vocabulary import UNKNOWN_PREFIX
 
@@ -32,63 +34,81 @@ def _unknown_label(key: str) -> str:
 
 
 class FacetColumns:
-    """The facet columns of a reader, read once: ``values[field][docnum]`` (None = missing)
-    and, per field and value, the frozenset of its doc numbers; unions cached per filter."""
+    """The facet columns of a reader, read once, as numpy arrays.
+
+    ``codes[field][docnum]`` is an index into ``keys[field]`` (-1 = missing or deleted), so a
+    filter is a boolean mask over doc numbers and counting a facet over a result set is one
+    ``bincount``; ``live`` masks the documents that are not deleted.
+    """
 
     def __init__(self, reader: Any, labels: dict[str, dict[str, dict[str, str]]]) -> None:
         self.labels = labels
-        self.values: dict[str, list] = {}
-        self.docs: dict[str, dict[object, frozenset[int]]] = {}
-        self._filters: dict[tuple, frozenset[int]] = {}
+        self.size: int = reader.doc_count_all()
+        self.live = np.ones(self.size, dtype=bool)
+        if reader.has_deletions():
+            for docnum in range(self.size):
+                if reader.is_deleted(docnum):
+                    self.live[docnum] = False
+        self.keys: dict[str, list] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        self._filters: dict[tuple, np.ndarray] = {}
         self._lock = threading.Lock()
-        deleted = reader.has_deletions()
         for field in FACETS.values():
             column = list(reader.column_reader(field)) if reader.has_column(field) else []
-            values: list = []
-            groups: dict[object, list[int]] = {}
-            for docnum, value in enumerate(column):
-                if field == "year":
-                    value = value if YEAR_MIN <= value <= YEAR_MAX else None
-                else:
-                    value = value or None
-                if deleted and reader.is_deleted(docnum):
-                    value = None
-                values.append(value)
-                if value is not None:
-                    groups.setdefault(value, []).append(docnum)
-            self.values[field] = values
-            self.docs[field] = {value: frozenset(docs) for value, docs in groups.items()}
-        self.dates: list[str] = (
-            [d or "" for d in reader.column_reader("date")] if reader.has_column("date") else []
+            column += [None] * (self.size - len(column))
+            if field == "year":
+                column = [v if v and YEAR_MIN <= v <= YEAR_MAX else None for v in column]
+            keys = sorted({v for v in column if v}, key=str)
+            index = {key: code for code, key in enumerate(keys)}
+            codes = np.fromiter((index.get(v, -1) for v in column), np.int32, self.size)
+            codes[~self.live] = -1
+            self.keys[field], self.codes[field] = keys, codes
+        dates = list(reader.column_reader("date")) if reader.has_column("date") else []
+        dates += [""] * (self.size - len(dates))
+        year_keys, years = self.keys["year"], self.codes["year"]
+
+        def when(d: int) -> str:
+            return dates[d] or (f"{year_keys[years[d]]:04d}" if years[d] >= 0 else "")
+
+        moments = [when(d) for d in range(self.size)]
+        # Doc numbers oldest first by date (a year where there is no date), ties by doc
+        # number; the undated last.
+        self.dated = np.array([bool(m) for m in moments], dtype=bool)
+        self.date_order = np.array(
+            sorted(range(self.size), key=lambda d: (not moments[d], moments[d], d)),
+            dtype=np.int64,
         )
 
-    def filter(self, field: str, values: Iterable) -> frozenset[int]:
-        """Documents with any of the values in a column (cached)."""
+    def filter(self, field: str, values: Iterable) -> np.ndarray:
+        """Mask of the documents with any of the values in a column (cached, read-only)."""
         key = (field, tuple(sorted(set(values), key=str)))
         cached = self._filters.get(key)
         if cached is not None:
             return cached
-        groups = self.docs.get(field, {})
-        result = frozenset().union(*(groups.get(v, frozenset()) for v in key[1]))
+        chosen = set(key[1])
+        wanted = [code for code, value in enumerate(self.keys[field]) if value in chosen]
+        result = np.isin(self.codes[field], wanted)
+        result.flags.writeable = False
         with self._lock:
             if len(self._filters) > 512:
                 self._filters.clear()
             self._filters[key] = result
         return result
 
-    def year_range(self, low: int | None, high: int | None) -> frozenset[int]:
+    def year_range(self, low: int | None, high: int | None) -> np.ndarray:
         years = [
             y
-            for y in self.docs.get("year", {})
+            for y in self.keys.get("year", [])
             if (low is None or y >= low) and (high is None or y <= high)
         ]
         return self.filter("year", years)
 
-    def count(self, field: str, docnums: Iterable[int]) -> Counter:
-        column = self.values.get(field, [])
-        counts = Counter(column[d] for d in docnums)
-        counts.pop(None, None)
-        return counts
+    def count(self, field: str, docs: np.ndarray) -> Counter:
+        """Documents of the mask ``docs`` per value of ``field``."""
+        codes = self.codes[field][docs]
+        counts = np.bincount(codes[codes >= 0], minlength=len(self.keys[field]))
+        keys = self.keys[field]
+        return Counter({keys[code]: int(n) for code, n in enumerate(counts) if n})
 
     def label(self, field: str, key: object, ui: str) -> str:
         if field == "year":

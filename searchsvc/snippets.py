@@ -110,18 +110,42 @@ def analyze_text(language: str, text: str) -> list[dict]:
 def matched_spans(
     language: str, text: str, keys: Collection[str], parts: Collection[str] = ()
 ) -> list[tuple[int, int, str]]:
-    """(start, end, matched key) of each word of the text that the query terms match."""
+    """(start, end, matched key) of each word of the text that the query terms match.
+
+    Each distinct word is analysed once, and offsets are found only for the words that
+    match: a long text has thousands of tokens and a handful of matches.
+    """
     if not keys and not parts:
         return []
     words = lexicon(language)
-    spans = []
-    for token in tokens(language, text):
-        analysis = words.analyze(token.word)
+    normal, origin = _normalise_with_offsets(text)
+    found = text_analyzer(language)[0].words(normal)
+    hits: dict[str, str] = {}
+    for word in {word for _, word in found}:
+        analysis = words.analyze(word)
         hit = next((k for k in analysis.keys if k in keys), None)
         if hit is None and parts:
             hit = next((p for p in analysis.parts if p in parts or p in keys), None)
         if hit is not None:
-            spans.append((token.start, token.end, hit))
+            hits[word] = hit
+    if not hits:
+        return []
+    token_spans = [match.span() for match in TOKEN_PATTERN.finditer(normal)]
+    spans = []
+    previous = -1
+    for position, word in found:
+        piece = position == previous
+        previous = position
+        hit = hits.get(word)
+        if hit is None:
+            continue
+        start, end = token_spans[position]
+        if piece:
+            # A piece of the hyphenated word just yielded whole: its own span within it.
+            at = normal.find(word, start, end)
+            if at >= 0:
+                start, end = at, at + len(word)
+        spans.append((origin[start], origin[end - 1] + 1, hit))
     # A hyphenated word and its pieces overlap: keep the outermost spans.
     spans.sort(key=lambda s: (s[0], -s[1]))
     merged: list[tuple[int, int, str]] = []
@@ -160,33 +184,50 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def passage_spans(
+    language: str, text: str, keys: Collection[str], parts: Collection[str] = ()
+) -> list[tuple[int, int, str]]:
+    """The matched spans ``snippet`` works from: those of the opening ``FIRST_SCAN``
+    characters, or if there are none, of the rest up to ``MAX_SCAN``."""
+    text = text[:MAX_SCAN]
+    if len(text) <= FIRST_SCAN:
+        return matched_spans(language, text, keys, parts)
+    cut = text.rfind(" ", 0, FIRST_SCAN)
+    cut = cut if cut > 0 else FIRST_SCAN
+    spans = matched_spans(language, text[:cut], keys, parts)
+    if not spans:
+        rest = matched_spans(language, text[cut:], keys, parts)
+        spans = [(start + cut, end + cut, key) for start, end, key in rest]
+    return spans
+
+
 def snippet(
     language: str,
     text: str,
     keys: Collection[str],
     parts: Collection[str] = (),
     width: int = SNIPPET_CHARS,
+    spans: list[tuple[int, int, str]] | None = None,
 ) -> str:
     """HTML: the passage of ``text`` with the most distinct matched words, those in
-    ``<mark>``, everything else escaped; the opening of the text when nothing matches."""
-    text = text[:MAX_SCAN].strip()
-    if not text:
-        return ""
-    # Most hits match near their opening: look there first, and further only if in vain.
-    spans = matched_spans(language, text[:FIRST_SCAN], keys, parts)
-    if not spans and len(text) > FIRST_SCAN:
-        spans = matched_spans(language, text, keys, parts)
+    ``<mark>``, everything else escaped; the opening of the text when nothing matches.
+
+    ``spans`` are ``passage_spans(language, text, keys, parts)`` when already known.
+    """
+    if spans is None:
+        spans = passage_spans(language, text, keys, parts)
+    text = text[:MAX_SCAN]
     if spans:
         first = _best_window(spans, width)
         # Some context before the first match.
         start = max(0, first - width // 5)
     else:
-        start = 0
+        start = len(text) - len(text.lstrip())
     end = min(len(text), start + width)
     if end == len(text):
         start = max(0, end - width)
     start, end = _trim(text, start, end)
-    out: list[str] = [ELLIPSIS] if start > 0 else []
+    out: list[str] = [ELLIPSIS] if start > 0 and text[:start].strip() else []
     cursor = start
     for span_start, span_end, _key in spans:
         if span_start < start or span_end > end:
@@ -195,6 +236,6 @@ def snippet(
         out.append("<mark>" + html.escape(text[span_start:span_end]) + "</mark>")
         cursor = span_end
     out.append(html.escape(text[cursor:end]))
-    if end < len(text):
+    if end < len(text) and text[end:].strip():
         out.append(ELLIPSIS)
     return " ".join("".join(out).split())

@@ -10,7 +10,7 @@ snippets), and measures:
 - in-process: ``Snapshot.search`` p50/p99, and the baseline on the same index and queries:
   whoosh's stock ``MultifieldParser``, ``groupedby`` facets, a filter query and whoosh's
   highlighter, with no caches of ours;
-- ``Snapshot.suggest`` p50/p99;
+- ``/suggest`` in-process (word completions and title completions) p50/p99;
 - over HTTP: real gunicorn with 2 workers on a loopback port, 8 client threads in another
   process for ``--seconds``: requests/s and p50/p99 of ``/search``.
 """
@@ -192,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         stock_run(warm)
     stock = timed(stock_run, mix)
     prefixes = [p["q"].strip('"').split()[0][:4] for p in mix]
-    suggest = timed(lambda prefix: snapshot.suggest(prefix), prefixes)
+    suggest = timed(
+        lambda prefix: (snapshot.suggest(prefix), snapshot.suggest_titles(prefix)), prefixes
+    )
 
     def line(name: str, times: list[float]) -> str:
         return (f"  {name:28} p50 {statistics.median(times):7.1f} ms   "

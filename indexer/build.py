@@ -24,7 +24,14 @@ from whoosh.fields import Schema
 from indexer import generations, spelling
 from indexer.lexicon import COMPOUND_LANGUAGES, lexicon
 from indexer.records import LANGUAGES, BadRecord, Record
-from indexer.schema import body_field, build_schema, parts_field, title_field
+from indexer.schema import (
+    body_field,
+    build_schema,
+    parts_field,
+    title_field,
+    title_phrase,
+    titles_field,
+)
 
 SCHEMA_VERSION = 1
 LABELS_FILE = "labels.json"
@@ -135,6 +142,8 @@ def record_to_document(record: Record) -> dict[str, Any]:
         "content_hash": content_hash(record),
         title_field(main): record.title,
     }
+    if record.title.strip():
+        doc[titles_field(main)] = title_phrase(record.title)
     for name in ("url", "date", "division", "doc_type", "organization", "source"):
         value = getattr(record, name)
         if value:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh import fields
 
-from indexer.analysis import parts_analyzer, stem_analyzer, text_analyzer
+from indexer.analysis import normalize_text, parts_analyzer, stem_analyzer, text_analyzer
 from indexer.formats import TermFrequency, TermPositions
 from indexer.lexicon import COMPOUND_LANGUAGES
 from indexer.records import LANGUAGES
@@ -27,6 +27,23 @@ def body_field(language: str) -> str:
 
 def parts_field(language: str) -> str:
     return f"parts_{language}"
+
+
+def titles_field(language: str) -> str:
+    return f"titles_{language}"
+
+
+TITLE_SEPARATOR = "\x1f"
+MAX_TITLE_PHRASE = 200
+
+
+def title_phrase(title: str) -> str:
+    """The term that completes a title in ``/suggest``: the title as typed (normalised, one
+    space between words), then the title as written, so a prefix finds it and a search box
+    can show it as it is."""
+    shown = " ".join(title.split())[:MAX_TITLE_PHRASE]
+    typed = " ".join(normalize_text(shown).split())
+    return f"{typed}{TITLE_SEPARATOR}{shown}"
 
 
 def _text(analyzer, posting_format) -> fields.TEXT:
@@ -63,6 +80,8 @@ def build_schema(stem_only: bool = False) -> fields.Schema:
         analyzer = stem_analyzer(language) if stem_only else text_analyzer(language)
         schema.add(title_field(language), _text(analyzer, TermPositions(field_boost=TITLE_BOOST)))
         schema.add(body_field(language), _text(analyzer, TermPositions(field_boost=BODY_BOOST)))
+        # One term per record, its whole title: the title completions of its main language.
+        schema.add(titles_field(language), fields.ID())
         if language in COMPOUND_LANGUAGES and not stem_only:
             schema.add(
                 parts_field(language),

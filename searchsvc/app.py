@@ -114,10 +114,15 @@ class SuggestResource(_Resource):
             raise falcon.HTTPInvalidParam("At most 200 characters.", "q")
         languages = _choices(req, "lang", LANGUAGES)
         size = req.get_param_as_int("size", min_value=1, max_value=10, default=10)
+        titles = req.get_param_as_int("titles", min_value=0, max_value=10, default=5)
         snapshot = self.engine.snapshot()
         if self._cacheable(req, resp, snapshot.generation):
             return
-        resp.media = {"q": prefix, "suggestions": snapshot.suggest(prefix, languages, size)}
+        resp.media = {
+            "q": prefix,
+            "suggestions": snapshot.suggest(prefix, languages, size),
+            "titles": snapshot.suggest_titles(prefix, languages, titles),
+        }
 
 
 class DocumentResource(_Resource):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import json
 import logging
 import threading
@@ -30,11 +31,12 @@ from indexer.analysis import TOKEN_PATTERN, normalize_text, stop_words
 from indexer.build import LABELS_FILE
 from indexer.generations import IndexMissing
 from indexer.records import LANGUAGES
+from indexer.schema import TITLE_SEPARATOR, body_field, title_field, titles_field
 from indexer.spelling import read_words
 from searchsvc import query as query_module
 from searchsvc.facets import FACETS, FacetColumns
 from searchsvc.scoring import QueryScorer, Scored, top_documents
-from searchsvc.snippets import analyze_text, passage_spans, snippet
+from searchsvc.snippets import analyze_text, snippet, spans_at
 
 __all__ = ["FACETS", "Engine", "IndexMissing", "SearchRequest", "Snapshot"]
 
@@ -42,6 +44,10 @@ log = logging.getLogger(__name__)
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_SIZE = 100
+# /suggest: titles offered, typed characters needed first, title terms looked at.
+TITLE_SUGGESTIONS = 5
+MIN_TITLE_PREFIX = 2
+MAX_TITLE_CANDIDATES = 300
 # did_you_mean is offered when a query has fewer hits than this.
 FEW_HITS = 3
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -232,6 +238,8 @@ class Snapshot:
             self._closer()
             raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
         self.scorer = QueryScorer(self._searcher)
+        self._leaves = list(reader.leaf_readers())
+        self._leaf_bases = [base for _, base in self._leaves]
         self._words: dict[str, WordList] = {}
         self._lock = threading.Lock()
         # whoosh readers keep file positions: one request at a time reads through them.
@@ -304,34 +312,49 @@ class Snapshot:
             return None
         return {"key": key, "label": self.columns.label(FACETS[name], key, ui)}
 
-    @staticmethod
-    def _snippet(stored: dict, terms: dict[str, set[str]]) -> str:
-        """The best passage, from the body section in the language the query matched best
-        (the record's main language on a tie)."""
+    def _positions(self, language: str, terms: dict[str, set[str]], docnum: int) -> dict:
+        """Token position -> matched key, of the query's words in the document's body text of
+        one language, from the positions the index stores."""
+        field_name = body_field(language)
+        keys = terms.get(field_name, set()) | terms.get(title_field(language), set())
+        found: dict[int, str] = {}
+        for key in sorted(keys):
+            docs = self.scorer.term(field_name, key).docs
+            at = int(np.searchsorted(docs, docnum))
+            if at == len(docs) or docs[at] != docnum:
+                continue
+            leaf, base = self._leaf_of(docnum)
+            m = leaf.postings(field_name, key.encode("utf-8"))
+            m.skip_to(docnum - base)
+            if m.is_active() and m.id() == docnum - base:
+                for position in m.value_as("positions"):
+                    found.setdefault(position, key)
+        return found
+
+    def _leaf_of(self, docnum: int):
+        at = bisect.bisect_right(self._leaf_bases, docnum) - 1
+        return self._leaves[at]
+
+    def _snippet(self, docnum: int, stored: dict, terms: dict[str, set[str]]) -> str:
+        """The best passage, from the body text in the language the query matched best (the
+        record's main language on a tie)."""
         body = stored.get("body") or ""
         sections = stored.get("sections") or []
-        main = stored.get("language") or "en"
+        main = stored.get("language") if stored.get("language") in LANGUAGES else "en"
         present = [lang for lang, _, _ in sections if lang in LANGUAGES]
-        languages = list(dict.fromkeys([main, *present])) if present else [main]
-
-        def parts_of(language: str) -> tuple[str, set[str], set[str]]:
-            spans = [(s, e) for lang, s, e in sections if lang == language]
-            text = "\n\n".join(body[s:e] for s, e in spans) if spans else body
-            keys = terms.get(f"body_{language}", set()) | terms.get(f"title_{language}", set())
-            return text, keys, terms.get(f"parts_{language}", set())
-
-        chosen = main if main in LANGUAGES else "en"
-        chosen_spans = None
-        if len(languages) > 1 and terms:
-            best = -1
-            for language in languages:
-                if language not in LANGUAGES:
-                    continue
-                spans = passage_spans(language, *parts_of(language))
-                found = len({key for _, _, key in spans})
-                if found > best:
-                    best, chosen, chosen_spans = found, language, spans
-        return snippet(chosen, *parts_of(chosen), spans=chosen_spans)
+        languages = list(dict.fromkeys([main, *present]))
+        best: tuple[int, str, dict[int, str]] = (-1, main, {})
+        for language in languages:
+            positions = self._positions(language, terms, docnum) if terms else {}
+            found = len(set(positions.values()))
+            if found > best[0]:
+                best = (found, language, positions)
+        _, language, positions = best
+        # The text the index saw for the language: its sections, joined as the indexer joins
+        # them (``Record.text_in``); a record without sections is all in its main language.
+        spans = [(s, e) for lang, s, e in sections if lang == language]
+        text = "\n\n".join(body[s:e] for s, e in spans) if spans else body
+        return snippet(text, spans_at(text, positions))
 
     def _hit(self, docnum: int, score: float | None, terms: dict, ui: str) -> dict:
         stored = self._searcher.stored_fields(docnum)
@@ -346,7 +369,7 @@ class Snapshot:
             "division": self._facet("division", stored.get("division"), ui),
             "org": self._facet("org", stored.get("organization"), ui),
             "score": score,
-            "snippet": self._snippet(stored, terms),
+            "snippet": self._snippet(docnum, stored, terms),
         }
 
     # -- search -------------------------------------------------------------------------
@@ -477,6 +500,40 @@ class Snapshot:
             {"text": lead + completed, "word": completed, "lang": lang, "count": count}
             for completed, (count, lang) in ranked
         ]
+
+    def suggest_titles(
+        self, typed: str, languages: tuple[str, ...] = (), limit: int = TITLE_SUGGESTIONS
+    ) -> list[dict]:
+        """Titles that begin with what has been typed, the most common first (then the
+        shortest); a title of one record carries that record's id."""
+        prefix = " ".join(normalize_text(typed).split())
+        if len(prefix) < MIN_TITLE_PREFIX or limit <= 0:
+            return []
+        live = self.columns.live
+        found: list[tuple[int, int, str, str, str]] = []
+        with self._io:
+            reader = self._searcher.reader()
+            for language in _query_languages(languages):
+                field_name = titles_field(language)
+                if field_name not in self._searcher.schema:
+                    continue
+                expansions = reader.expand_prefix(field_name, prefix)
+                for term in itertools.islice(expansions, MAX_TITLE_CANDIDATES):
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    typed_form, _, shown = text.partition(TITLE_SEPARATOR)
+                    if not typed_form.startswith(prefix):
+                        continue
+                    docs = [d for d in self.scorer.term(field_name, term).docs if live[d]]
+                    if docs:
+                        found.append((-len(docs), len(shown), shown, language, int(docs[0])))
+            found.sort()
+            out = []
+            for negative_count, _, shown, language, docnum in found[:limit]:
+                entry = {"text": shown, "lang": language, "count": -negative_count}
+                if negative_count == -1:
+                    entry["id"] = self._searcher.stored_fields(docnum).get("id")
+                out.append(entry)
+        return out
 
     # -- documents ----------------------------------------------------------------------
 

@@ -67,9 +67,11 @@ def openapi_document() -> dict[str, Any]:
                              "facets": {"$ref": "#/components/schemas/Facets"},
                              "did_you_mean": {"type": "string", "nullable": True},
                              "took_ms": {"type": "number"}}},
-        "Suggestions": {"type": "object", "required": ["q", "suggestions"], "properties": {
+        "Suggestions": {"type": "object", "required": ["q", "suggestions", "titles"],
+                        "properties": {
             "q": {"type": "string"},
-            "suggestions": {"type": "array", "items": {"type": "object"}}}},
+            "suggestions": {"type": "array", "items": {"type": "object"}},
+            "titles": {"type": "array", "items": {"type": "object"}}}},
         "Document": {"type": "object", "required": ["id", "title", "body"],
                      "additionalProperties": True},
         "FacetList": {"type": "object", "required": ["facets"], "properties": {
@@ -111,6 +113,8 @@ def openapi_document() -> dict[str, Any]:
             _param("q", {"type": "string", "maxLength": 200}, "What has been typed."),
             _param("lang", LANG, "Languages to complete in.", explode_list=True),
             _param("size", {"type": "integer", "minimum": 1, "maximum": 10}, "At most (10)."),
+            _param("titles", {"type": "integer", "minimum": 0, "maximum": 10},
+                   "Titles beginning with q to offer (default 5)."),
         ], "responses": {"200": _json("#/components/schemas/Suggestions", "Completions"),
                          **errors}}},
         "/documents/{doc_id}": {"get": {"summary": "One record", "parameters": [

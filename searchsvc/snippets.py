@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
+
+import numpy as np
 
 from indexer.analysis import (
     _APOSTROPHES,
@@ -24,9 +26,8 @@ from indexer.analysis import (
 from indexer.lexicon import lexicon
 
 SNIPPET_CHARS = 240
-# Longer texts are snippeted from their opening part: the snippet is made per hit, per request.
-MAX_SCAN = 30_000
-FIRST_SCAN = 8_000
+# Tokens after the first match that a snippet looks at for a better passage.
+MAX_SPAN_TOKENS = 3000
 ELLIPSIS = "…"
 
 
@@ -39,13 +40,20 @@ class TextToken(NamedTuple):
 
 def _normalise_with_offsets(text: str) -> tuple[str, Sequence[int]]:
     """The normalised text, and for each of its characters the raw offset it came from."""
-    if (
-        unicodedata.is_normalized("NFKC", text)
-        and not _INVISIBLE.search(text)
-        and len(lowered := text.lower()) == len(text)
-    ):
-        # Nearly every text: normalising changes no offsets (checked in C, not per char).
-        return _APOSTROPHES.sub("'", lowered), range(len(text))
+    removed = [match.start() for match in _INVISIBLE.finditer(text)]
+    if not removed:
+        if unicodedata.is_normalized("NFKC", text) and len(lowered := text.lower()) == len(text):
+            # Nearly every text: normalising changes no offsets (checked in C, not per char).
+            return _APOSTROPHES.sub("'", lowered), range(len(text))
+        normal = normalize_text(text)
+        if len(normal) == len(text):
+            # Characters replaced one for one (no-break spaces, say): offsets unchanged.
+            return normal, range(len(text))
+    else:
+        normal = normalize_text(text)
+        if len(normal) == len(text) - len(removed):
+            # Only invisible characters (soft hyphens, mostly) dropped: skip their offsets.
+            return normal, np.delete(np.arange(len(text)), removed)
     pieces: list[str] = []
     origin: list[int] = []
     offset = 0
@@ -107,53 +115,27 @@ def analyze_text(language: str, text: str) -> list[dict]:
     return out
 
 
-def matched_spans(
-    language: str, text: str, keys: Collection[str], parts: Collection[str] = ()
-) -> list[tuple[int, int, str]]:
-    """(start, end, matched key) of each word of the text that the query terms match.
+def spans_at(text: str, positions: dict[int, str]) -> list[tuple[int, int, str]]:
+    """(start, end, key) in the raw text of the tokens at the given token positions.
 
-    Each distinct word is analysed once, and offsets are found only for the words that
-    match: a long text has thousands of tokens and a handful of matches.
+    Positions count tokens as the index tokenizer does (stop words included), so the
+    positions the index stores for a document's terms point straight at the words that
+    matched: no word of the text needs analysing.
     """
-    if not keys and not parts:
+    if not positions:
         return []
-    words = lexicon(language)
     normal, origin = _normalise_with_offsets(text)
-    found = text_analyzer(language)[0].words(normal)
-    hits: dict[str, str] = {}
-    for word in {word for _, word in found}:
-        analysis = words.analyze(word)
-        hit = next((k for k in analysis.keys if k in keys), None)
-        if hit is None and parts:
-            hit = next((p for p in analysis.parts if p in parts or p in keys), None)
-        if hit is not None:
-            hits[word] = hit
-    if not hits:
-        return []
-    token_spans = [match.span() for match in TOKEN_PATTERN.finditer(normal)]
+    # The best passage lies near the first matches: a long text is not read to its end.
+    last = min(max(positions), min(positions) + MAX_SPAN_TOKENS)
     spans = []
-    previous = -1
-    for position, word in found:
-        piece = position == previous
-        previous = position
-        hit = hits.get(word)
-        if hit is None:
-            continue
-        start, end = token_spans[position]
-        if piece:
-            # A piece of the hyphenated word just yielded whole: its own span within it.
-            at = normal.find(word, start, end)
-            if at >= 0:
-                start, end = at, at + len(word)
-        spans.append((origin[start], origin[end - 1] + 1, hit))
-    # A hyphenated word and its pieces overlap: keep the outermost spans.
-    spans.sort(key=lambda s: (s[0], -s[1]))
-    merged: list[tuple[int, int, str]] = []
-    for span in spans:
-        if merged and span[0] < merged[-1][1]:
-            continue
-        merged.append(span)
-    return merged
+    for position, match in enumerate(TOKEN_PATTERN.finditer(normal)):
+        key = positions.get(position)
+        if key is not None:
+            start, end = match.span()
+            spans.append((origin[start], origin[end - 1] + 1, key))
+        if position >= last:
+            break
+    return spans
 
 
 def _best_window(spans: list[tuple[int, int, str]], width: int) -> int:
@@ -184,39 +166,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def passage_spans(
-    language: str, text: str, keys: Collection[str], parts: Collection[str] = ()
-) -> list[tuple[int, int, str]]:
-    """The matched spans ``snippet`` works from: those of the opening ``FIRST_SCAN``
-    characters, or if there are none, of the rest up to ``MAX_SCAN``."""
-    text = text[:MAX_SCAN]
-    if len(text) <= FIRST_SCAN:
-        return matched_spans(language, text, keys, parts)
-    cut = text.rfind(" ", 0, FIRST_SCAN)
-    cut = cut if cut > 0 else FIRST_SCAN
-    spans = matched_spans(language, text[:cut], keys, parts)
-    if not spans:
-        rest = matched_spans(language, text[cut:], keys, parts)
-        spans = [(start + cut, end + cut, key) for start, end, key in rest]
-    return spans
-
-
-def snippet(
-    language: str,
-    text: str,
-    keys: Collection[str],
-    parts: Collection[str] = (),
-    width: int = SNIPPET_CHARS,
-    spans: list[tuple[int, int, str]] | None = None,
-) -> str:
-    """HTML: the passage of ``text`` with the most distinct matched words, those in
-    ``<mark>``, everything else escaped; the opening of the text when nothing matches.
-
-    ``spans`` are ``passage_spans(language, text, keys, parts)`` when already known.
-    """
-    if spans is None:
-        spans = passage_spans(language, text, keys, parts)
-    text = text[:MAX_SCAN]
+def snippet(text: str, spans: list[tuple[int, int, str]], width: int = SNIPPET_CHARS) -> str:
+    """HTML: the passage of ``text`` with the most distinct matched words (``spans``, as
+    ``spans_at`` gives them), those in ``<mark>``, everything else escaped; the opening of
+    the text when nothing matches."""
     if spans:
         first = _best_window(spans, width)
         # Some context before the first match.

@@ -151,6 +151,20 @@ def test_suggest_completes_the_last_word(client):
     assert result.status_code == 200
     words = [s["word"] for s in result.json["suggestions"]]
     assert words and all(w.startswith("kaupunginhal") for w in words)
+    assert all(t["text"].lower().startswith("kaupunginhal") for t in result.json["titles"])
+
+
+def test_suggest_completes_titles(client):
+    result = client.simulate_get("/suggest", params={"q": "kokous <scr", "titles": 2})
+    assert result.status_code == 200
+    # Plain text, as written: a page inserts it as text, not as HTML.
+    assert result.json["titles"] == [
+        {"text": "Kokous <script>alert(1)</script>", "lang": "fi", "count": 1, "id": "xss-1"}
+    ]
+    assert client.simulate_get("/suggest", params={"q": "kokous", "titles": 0}).json[
+        "titles"
+    ] == []
+    assert client.simulate_get("/suggest", params={"q": "x", "titles": 11}).status_code == 400
 
 
 def test_analyze_shows_keys_and_parts(client):

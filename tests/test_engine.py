@@ -242,6 +242,30 @@ def test_suggest_completes_the_last_word(snap: Snapshot) -> None:
     assert snap.suggest("zzzzq") == []
 
 
+def test_suggest_offers_whole_titles_most_common_first(snap: Snapshot) -> None:
+    meeting = "Kokouksen laillisuuden ja päätösvaltaisuuden toteaminen sekä pöytäkirjan"
+    expected = sum(
+        1 for r in _lines("helsinki-ahjo.jsonl.gz")[:45] if r["title"].startswith(meeting)
+    )
+    assert expected >= 2
+    [title] = snap.suggest_titles("kokouksen  LAILLISUUDEN ja", ("fi",))
+    assert title == {
+        "text": meeting + " tarkastajien valinta",
+        "lang": "fi",
+        "count": expected,
+    }
+    # A title of one record links to it; markup in titles is text like any other.
+    assert snap.suggest_titles("Kokeilu <b>", ("fi",)) == [
+        {"text": "Kokeilu <b>lihavoitu</b> otsikko", "lang": "fi", "count": 1, "id": SCRIPT_ID}
+    ]
+    several = snap.suggest_titles("v 24.11.2021", ("fi",), limit=3)
+    assert len(several) == 3
+    assert several[0]["count"] == 2
+    assert [t["count"] for t in several] == sorted((t["count"] for t in several), reverse=True)
+    assert snap.suggest_titles("kokouksen", ("en",)) == []
+    assert snap.suggest_titles("k") == []
+
+
 def test_document_with_translation_links(snap: Snapshot) -> None:
     sv_id = "finlex:kho:200103365:sv"
     fi_id = "finlex:kho:200103365:fi"

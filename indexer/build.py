@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index
 from whoosh.fields import Schema
@@ -32,8 +32,12 @@ from indexer.schema import (
     title_phrase,
     titles_field,
 )
+from indexer.withheld import Withholding
 
-SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from indexer.vocabulary import Vocabulary
+
+SCHEMA_VERSION = 2
 LABELS_FILE = "labels.json"
 WRITER_MEMORY_MB = 256
 
@@ -74,6 +78,12 @@ class BuildReport:
     by_type: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     published: bool = False
+    mode: str = "rebuild"  # or "update"
+    base: str | None = None  # the generation an update started from
+    # update: records added, changed, removed (gone from the corpus), withheld, unchanged
+    changes: Counter = field(default_factory=Counter)
+    # records left out: on the removal list, past their expiry
+    withheld: dict[str, int] = field(default_factory=dict)
     # Seconds spent in each step, for the summary and the benchmark.
     phases: dict[str, float] = field(default_factory=dict)
 
@@ -85,9 +95,20 @@ class BuildReport:
         finally:
             self.phases[name] = self.phases.get(name, 0.0) + time.monotonic() - started
 
+    def count(self, record: Record) -> None:
+        """A record that is in the generation being made."""
+        self.documents += 1
+        self.text_bytes += len(record.title.encode()) + len(record.body.encode())
+        self.by_language.update(record.languages() or [record.language or "en"])
+        self.by_type[record.doc_type or "unknown"] += 1
+
     def manifest(self, corpus: Sequence[str]) -> dict[str, Any]:
         return {
             "generation": self.generation,
+            "mode": self.mode,
+            "base": self.base,
+            "changes": dict(sorted(self.changes.items())),
+            "withheld": self.withheld,
             "schema_version": SCHEMA_VERSION,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "seconds": round(self.seconds, 2),
@@ -109,7 +130,8 @@ def content_hash(record: Record) -> str:
     digest.update(record.title.encode("utf-8", "surrogatepass"))
     digest.update(record.body.encode("utf-8", "surrogatepass"))
     metadata = [record.id, record.url, record.language, record.date, record.year,
-                record.organization, record.division, record.doc_type, record.extra]
+                record.organization, record.division, record.doc_type, record.extra,
+                record.expires]
     digest.update(json.dumps(metadata, ensure_ascii=False, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
@@ -144,7 +166,7 @@ def record_to_document(record: Record) -> dict[str, Any]:
     }
     if record.title.strip():
         doc[titles_field(main)] = title_phrase(record.title)
-    for name in ("url", "date", "division", "doc_type", "organization", "source"):
+    for name in ("url", "date", "division", "doc_type", "organization", "source", "expires"):
         value = getattr(record, name)
         if value:
             doc[name] = value
@@ -195,10 +217,7 @@ def write_generation(
                     else:
                         document = record_to_document(item)
                         writer.add_document(**{k: v for k, v in document.items() if k in schema})
-                        report.documents += 1
-                        report.text_bytes += len(item.title.encode()) + len(item.body.encode())
-                        report.by_language.update(document["languages"].split(","))
-                        report.by_type[item.doc_type or "unknown"] += 1
+                        report.count(item)
                     if on_record is not None:
                         on_record(item)
             with report.phase("writing segments"):
@@ -219,17 +238,59 @@ def write_generation(
         )
 
 
-def rebuild(
+@contextmanager
+def building_generation(index_dir: Path) -> Iterator[Path]:
+    """A fresh directory beside the published generations, removed unless published."""
+    building = generations.start_building(index_dir)
+    try:
+        yield building
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+
+
+def finish_generation(  # noqa: PLR0913 - the one place a built generation is published
+    building: Path,
+    index_dir: Path,
+    report: BuildReport,
+    corpus: Sequence[str | Path],
+    vocabulary: Vocabulary,
+    max_errors: int,
+    started: float,
+    keep: int = generations.KEEP_GENERATIONS,
+) -> None:
+    """Check a built generation, write its labels and manifest, and publish it."""
+    if len(report.problems) > max_errors:
+        raise TooManyBadRecords(
+            f"{len(report.problems)} records were skipped, more than --max-errors "
+            f"{max_errors}; the published index was left as it was"
+        )
+    if report.documents == 0:
+        raise BuildFailed("the corpus held no records; the published index was kept")
+    report.generation = generations.new_generation_name()
+    report.seconds = time.monotonic() - started
+    with open(building / LABELS_FILE, "w", encoding="utf-8") as handle:
+        json.dump(vocabulary.labels(), handle, ensure_ascii=False, sort_keys=True)
+    generations.write_manifest(building, report.manifest([str(p) for p in corpus]))
+    with report.phase("publishing"):
+        report.path = generations.publish(index_dir, building, report.generation, keep=keep)
+    report.published = True
+
+
+def rebuild(  # noqa: PLR0913
     corpus: Sequence[str | Path],
     index_dir: Path,
     jobs: int | None = None,
     max_errors: int = 10,
     on_record: Callable[[Record | BadRecord], None] | None = None,
+    removals: frozenset[str] = frozenset(),
+    today: dt.date | None = None,
 ) -> BuildReport:
     """Read the corpus, build a new generation beside the live one and publish it.
 
     Holds the index directory's rebuild lock throughout. Whatever fails, the published
-    generation is left as it was.
+    generation is left as it was. Withheld records (``removals``, past ``expires``) are left
+    out; if the previous generation held any of them it is not kept for rollback.
     """
     from indexer.normalize import iter_records
     from indexer.vocabulary import Vocabulary
@@ -237,29 +298,15 @@ def rebuild(
     jobs = jobs or os.cpu_count() or 1
     started = time.monotonic()
     report = BuildReport()
-    with generations.rebuild_lock(index_dir):
-        building = generations.start_building(index_dir)
-        try:
-            vocabulary = Vocabulary.load()
-            write_generation(building, iter_records(corpus, vocabulary), report, jobs, on_record)
-            if len(report.problems) > max_errors:
-                raise TooManyBadRecords(
-                    f"{len(report.problems)} records were skipped, more than --max-errors "
-                    f"{max_errors}; the published index was left as it was"
-                )
-            if report.documents == 0:
-                raise BuildFailed("the corpus held no records; the published index was kept")
-            report.generation = generations.new_generation_name()
-            report.seconds = time.monotonic() - started
-            with open(building / LABELS_FILE, "w", encoding="utf-8") as handle:
-                json.dump(vocabulary.labels(), handle, ensure_ascii=False, sort_keys=True)
-            generations.write_manifest(
-                building, report.manifest([str(p) for p in corpus])
-            )
-            with report.phase("publishing"):
-                report.path = generations.publish(index_dir, building, report.generation)
-            report.published = True
-        finally:
-            if building.exists():
-                shutil.rmtree(building, ignore_errors=True)
+    withholding = Withholding(removals, today or dt.date.today())
+    with generations.rebuild_lock(index_dir), building_generation(index_dir) as building:
+        vocabulary = Vocabulary.load()
+        records = withholding.filter(iter_records(corpus, vocabulary))
+        write_generation(building, records, report, jobs, on_record)
+        report.withheld = {"removed": withholding.removed, "expired": withholding.expired}
+        withheld_any = withholding.removed + withholding.expired > 0
+        finish_generation(
+            building, index_dir, report, corpus, vocabulary, max_errors, started,
+            keep=1 if withheld_any else generations.KEEP_GENERATIONS,
+        )
     return report

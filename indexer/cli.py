@@ -2,11 +2,13 @@
 
 Exit codes, for cron jobs to act on:
   0  done
-  1  the build failed (nothing was published; the live index is as it was)
+  1  the build failed (nothing was published; the live index is as it was): a full or
+     read-only disk, say; the message says why
   2  bad command line
   3  too many bad records (over --max-errors; nothing was published)
-  4  another rebuild holds the lock
-  5  no published index (status)
+  4  another rebuild or update holds the lock: try again later
+  5  no published index (status), nothing to roll back to (rollback), or a copied
+     generation that is incomplete (publish)
   6  check found problems
 """
 
@@ -51,6 +53,35 @@ def _parser() -> argparse.ArgumentParser:
     rebuild = commands.add_parser(
         "rebuild", help="build a new index generation from the corpus and publish it"
     )
+    update = commands.add_parser(
+        "update",
+        help="publish the current generation updated to the corpus: new and changed records "
+        "in, records gone from the corpus out (a rebuild if there is no index yet)",
+    )
+    for command in (rebuild, update):
+        _build_options(command, index_dir_help)
+
+    rollback = commands.add_parser(
+        "rollback", help="publish again the generation published before the current one"
+    )
+    rollback.add_argument("--index-dir", type=Path, help=index_dir_help)
+
+    publish = commands.add_parser(
+        "publish",
+        help="publish a generation directory built elsewhere and copied here (rsync)",
+    )
+    publish.add_argument("generation", type=Path, metavar="GENERATION_DIR")
+    publish.add_argument("--index-dir", type=Path, help=index_dir_help)
+
+    status = commands.add_parser("status", help="show the published generation")
+    status.add_argument("--index-dir", type=Path, help=index_dir_help)
+
+    check = commands.add_parser("check", help="report bad records without touching any index")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    return parser
+
+
+def _build_options(rebuild: argparse.ArgumentParser, index_dir_help: str) -> None:
     rebuild.add_argument(
         "--corpus", action="append", metavar="PATH",
         help=f"file or folder of records; repeatable (default: {DEFAULT_CORPUS})",
@@ -69,13 +100,10 @@ def _parser() -> argparse.ArgumentParser:
         "--progress", choices=("auto", "bar", "log", "none"), default="auto",
         help="progress display (default: a bar on a terminal, log lines otherwise)",
     )
-
-    status = commands.add_parser("status", help="show the published generation")
-    status.add_argument("--index-dir", type=Path, help=index_dir_help)
-
-    check = commands.add_parser("check", help="report bad records without touching any index")
-    check.add_argument("paths", nargs="+", metavar="PATH")
-    return parser
+    rebuild.add_argument(
+        "--removals", action="append", metavar="FILE", default=[],
+        help="file of record ids to leave out, one per line; repeatable",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -134,12 +162,22 @@ class Progress:
 
 def _rebuild(args: argparse.Namespace) -> int:
     from indexer.build import BuildFailed, TooManyBadRecords, rebuild
+    from indexer.update import update
+    from indexer.withheld import read_removal_lists
 
     index_dir = args.index_dir or generations.default_index_dir()
     corpus = args.corpus or [DEFAULT_CORPUS]
+    build = update if args.command == "update" else rebuild
+    try:
+        removals = read_removal_lists(args.removals)
+    except OSError as exc:
+        log.error("cannot read the removal list: %s; nothing was published", exc)
+        return EXIT_FAILED
     progress = Progress(args.progress)
     try:
-        report = rebuild(corpus, index_dir, args.jobs, args.max_errors, on_record=progress)
+        report = build(
+            corpus, index_dir, args.jobs, args.max_errors, on_record=progress, removals=removals
+        )
     except generations.RebuildLocked as exc:
         log.error("%s", exc)
         return EXIT_LOCKED
@@ -150,17 +188,20 @@ def _rebuild(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return EXIT_FAILED
     except OSError as exc:
-        log.error("rebuild failed: %s; the published index was left as it was", exc)
+        log.error("%s failed: %s; the published index was left as it was", args.command, exc)
         return EXIT_FAILED
     finally:
         progress.close()
     rate = report.documents / report.seconds if report.seconds else 0.0
-    print(f"published generation {report.generation} in {index_dir}")
+    print(f"published generation {report.generation} in {index_dir} ({report.mode})")
+    if report.mode == "update":
+        print(f"  from:     {report.base}; " + _counts(report.changes))
     print(f"  records:  {report.documents} in {report.seconds:.1f} s ({rate:.0f}/s, "
           f"{report.text_bytes / 1e6:.1f} MB of text)")
     print("  by language: " + _counts(report.by_language))
     print("  by type:     " + _counts(report.by_type))
     print(f"  skipped:  {len(report.problems)}")
+    print("  withheld: " + _counts(report.withheld))
     steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.phases.items())
     print(f"  steps:    {steps}")
     return EXIT_OK
@@ -184,9 +225,40 @@ def _status(args: argparse.Namespace) -> int:
     print(f"  by language:   {_counts(manifest['by_language'])}")
     print(f"  by type:       {_counts(manifest['by_type'])}")
     print(f"skipped records: {manifest['skipped']}")
-    others = [g for g in generations.published_generations(index_dir)
-              if g != manifest["generation"]]
-    print(f"rollback to:     {others[-1] if others else '-'}")
+    print(f"rollback to:     {generations.previous_name(index_dir) or '-'}")
+    return EXIT_OK
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    index_dir = args.index_dir or generations.default_index_dir()
+    try:
+        with generations.rebuild_lock(index_dir):
+            name = generations.rollback(index_dir)
+    except generations.RebuildLocked as exc:
+        log.error("%s", exc)
+        return EXIT_LOCKED
+    except generations.IndexMissing as exc:
+        log.error("%s", exc)
+        return EXIT_NO_INDEX
+    print(f"published generation {name} again in {index_dir}")
+    return EXIT_OK
+
+
+def _publish(args: argparse.Namespace) -> int:
+    index_dir = args.index_dir or generations.default_index_dir()
+    try:
+        name = generations.adopt(index_dir, args.generation)
+    except generations.RebuildLocked as exc:
+        log.error("%s", exc)
+        return EXIT_LOCKED
+    except generations.IndexMissing as exc:
+        log.error("%s", exc)
+        return EXIT_NO_INDEX
+    except OSError as exc:
+        log.error("publishing %s failed: %s; the published index was left as it was",
+                  args.generation, exc)
+        return EXIT_FAILED
+    print(f"published generation {name} in {index_dir}")
     return EXIT_OK
 
 
@@ -208,7 +280,14 @@ def _check(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = _parser().parse_args(argv)
-    handlers = {"rebuild": _rebuild, "status": _status, "check": _check}
+    handlers = {
+        "rebuild": _rebuild,
+        "update": _rebuild,
+        "rollback": _rollback,
+        "publish": _publish,
+        "status": _status,
+        "check": _check,
+    }
     return handlers[args.command](args)
 
 

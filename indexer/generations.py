@@ -3,6 +3,7 @@
 Layout of an index directory::
 
     CURRENT                    name of the published generation (replaced atomically)
+    PREVIOUS                   name of the generation published before it (for rollback)
     rebuild.lock               flock'ed by the one rebuild allowed at a time
     generations/<name>/        a complete, self-contained whoosh index + manifest.json
     generations/.building-*/   a build in progress (or killed); never read by the service
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 CURRENT_FILE = "CURRENT"
+PREVIOUS_FILE = "PREVIOUS"
 LOCK_FILE = "rebuild.lock"
 GENERATIONS_DIR = "generations"
 MANIFEST_FILE = "manifest.json"
@@ -143,8 +145,12 @@ def read_manifest(generation: Path) -> dict[str, Any]:
         return json.load(handle)
 
 
-def publish(index_dir: Path, building: Path, name: str) -> Path:
-    """Move a finished build into place and make it the published generation."""
+def publish(index_dir: Path, building: Path, name: str, keep: int = KEEP_GENERATIONS) -> Path:
+    """Move a finished build into place and make it the published generation.
+
+    The generation published until now is remembered in ``PREVIOUS`` (``rollback`` goes back
+    to it) and kept when ``keep`` is 2; all others are deleted.
+    """
     final = generations_dir(index_dir) / name
     for path in building.rglob("*"):
         if path.is_file():
@@ -152,9 +158,75 @@ def publish(index_dir: Path, building: Path, name: str) -> Path:
                 os.fsync(handle.fileno())
     os.rename(building, final)
     _fsync_dir(final.parent)
-    _write_atomically(index_dir / CURRENT_FILE, name + "\n")
-    prune(index_dir)
+    _switch(index_dir, name)
+    prune(index_dir, keep)
     return final
+
+
+def _switch(index_dir: Path, name: str) -> None:
+    """Make ``name`` the published generation, remembering the one it replaces."""
+    previous = published_name(index_dir)
+    if previous and previous != name:
+        _write_atomically(index_dir / PREVIOUS_FILE, previous + "\n")
+    _write_atomically(index_dir / CURRENT_FILE, name + "\n")
+
+
+def previous_name(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / PREVIOUS_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def rollback(index_dir: Path) -> str:
+    """Publish again the generation published before the current one; returns its name.
+
+    Rolling back twice returns to where it started.
+    """
+    target = previous_name(index_dir)
+    if target is None or not (generations_dir(index_dir) / target / MANIFEST_FILE).is_file():
+        raise IndexMissing(f"there is no previous generation to roll back to in {index_dir}")
+    _switch(index_dir, target)
+    return target
+
+
+def adopt(index_dir: Path, source: Path) -> str:
+    """Publish a generation built elsewhere (copied here with rsync, say) under its own name.
+
+    The copy is checked first: its manifest names it, and whoosh must open it and find the
+    number of documents the manifest gives. Already published: nothing to do.
+    """
+    from whoosh import index as whoosh_index
+
+    try:
+        manifest = read_manifest(source)
+        name = str(manifest["generation"])
+        expected = int(manifest["documents"])
+        with whoosh_index.open_dir(str(source)).reader() as reader:
+            found = reader.doc_count()
+    except Exception as exc:  # noqa: BLE001 - any unreadable copy is refused the same way
+        raise IndexMissing(f"{source} is not a complete index generation: {exc}") from exc
+    if found != expected:
+        raise IndexMissing(
+            f"{source} holds {found} documents but its manifest says {expected}: an "
+            "incomplete copy? Nothing was published"
+        )
+    if published_name(index_dir) == name:
+        return name
+    with rebuild_lock(index_dir):
+        final = generations_dir(index_dir) / name
+        if not final.is_dir():
+            building = start_building(index_dir)
+            try:
+                shutil.copytree(source, building, dirs_exist_ok=True)
+                publish(index_dir, building, name)
+            finally:
+                shutil.rmtree(building, ignore_errors=True)
+        else:
+            _switch(index_dir, name)
+            prune(index_dir)
+    return name
 
 
 def published_name(index_dir: Path) -> str | None:
@@ -192,12 +264,19 @@ def published_generations(index_dir: Path) -> list[str]:
 
 
 def prune(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
-    """Delete all but the newest ``keep`` generations, never the published one."""
-    current = published_name(index_dir)
-    names = published_generations(index_dir)
+    """Delete every generation but the published one and, with ``keep`` 2, the previous one.
+
+    A worker still serving a deleted generation keeps reading its open files (POSIX keeps an
+    unlinked file until its last descriptor closes) until it switches, within a second.
+    """
+    kept = {published_name(index_dir)}
+    if keep >= 2:
+        kept.add(previous_name(index_dir))
+    else:
+        (index_dir / PREVIOUS_FILE).unlink(missing_ok=True)
     removed = []
-    for name in names[:-keep] if keep else names:
-        if name != current:
+    for name in published_generations(index_dir):
+        if name not in kept:
             shutil.rmtree(generations_dir(index_dir) / name, ignore_errors=True)
             removed.append(name)
     return removed

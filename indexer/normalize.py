@@ -200,6 +200,16 @@ def normalize(raw: RawRecord, vocabulary: Vocabulary) -> Record:
         date = dates.find_date(f"{title}\n{body}")
         if date is not None:
             extra["date_source"] = "text"
+    expires_value = raw.fields.get("expires")
+    expires: dt.date | None = None
+    if expires_value is not None:
+        expires = parse_date(expires_value) if isinstance(expires_value, str) else None
+        if expires is None:
+            # Unreadable, the record might be served past its expiry: better not at all.
+            raise BadRecord(
+                raw.path, raw.line,
+                f"expires: expected a date like 2026-12-31, got {expires_value!r}",
+            )
     year = _year_field(raw)
     if year is None:
         year = date.year if date is not None else dates.find_year(body)
@@ -219,6 +229,7 @@ def normalize(raw: RawRecord, vocabulary: Vocabulary) -> Record:
         division=facets["division"],
         doc_type=facets["doc_type"],
         source=source,
+        expires=expires.isoformat() if expires is not None else None,
         sections=sections,
         extra=extra,
     )

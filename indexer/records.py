@@ -20,6 +20,7 @@ CORE_FIELDS = (
     "division",
     "doc_type",
     "source",
+    "expires",
 )
 
 
@@ -81,6 +82,9 @@ class Record:
     division: str | None = None
     doc_type: str | None = None
     source: str | None = None
+    # ISO date from which the record must no longer be served (personal data in minutes is
+    # removed after the appeal period); None = never.
+    expires: str | None = None
     sections: list[Section] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 

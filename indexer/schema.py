@@ -59,7 +59,9 @@ def _facet() -> fields.ID:
 def build_schema(stem_only: bool = False) -> fields.Schema:
     """The index schema; ``stem_only`` builds the Snowball-only baseline for comparisons."""
     schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
+        # Columns of id and content hash let an update compare the corpus with the index
+        # without reading stored documents.
+        id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.STORED(),
         body=fields.STORED(),
         url=fields.STORED(),
@@ -74,7 +76,8 @@ def build_schema(stem_only: bool = False) -> fields.Schema:
         # Where each language's text lies in the body: [(language, start, end), ...].
         sections=fields.STORED(),
         extra=fields.STORED(),
-        content_hash=fields.ID(stored=True),
+        content_hash=fields.ID(stored=True, sortable=True),
+        expires=fields.ID(stored=True, sortable=True),
     )
     for language in LANGUAGES:
         analyzer = stem_analyzer(language) if stem_only else text_analyzer(language)

@@ -48,6 +48,23 @@ class WordCounts:
         for language, counts in other.counts.items():
             self.counts[language].update(counts)
 
+    def subtract(self, other: WordCounts) -> None:
+        """Take out the counts of texts no longer indexed; words left in none disappear."""
+        for language, counts in other.counts.items():
+            mine = self.counts[language]
+            mine.subtract(counts)
+            for word in [w for w in counts if mine[w] <= 0]:
+                del mine[word]
+
+    @classmethod
+    def read(cls, folder: Path) -> WordCounts:
+        """A generation's counts, as ``write`` left them."""
+        counts = cls()
+        for language in LANGUAGES:
+            if words_file(folder, language).is_file():
+                counts.counts[language].update(dict(read_words(folder, language)))
+        return counts
+
     def write(self, folder: Path) -> None:
         for language, counts in self.counts.items():
             lines = [f"{word}\t{count}\n" for word, count in sorted(counts.items())]

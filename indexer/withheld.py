@@ -1,0 +1,57 @@
+"""Records that must not be served: those on a removal list and those past their expiry.
+
+Municipalities must take personal data out of published minutes once the appeal period is
+over (Kuntalaki 140 §). A record may carry ``expires`` (an ISO date: from that day on it is
+not served), and an operator may list record ids to remove. ``rebuild`` and ``update`` leave
+such records out of the generation they publish, so nothing of them (stored text, snippets,
+title completions, spelling words) is in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.records import BadRecord, Record
+
+
+def read_removal_lists(paths: Sequence[str | Path]) -> frozenset[str]:
+    """Record ids, one per line; blank lines and ``#`` comments are ignored."""
+    ids: set[str] = set()
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                record_id = line.split("#", 1)[0].strip()
+                if record_id:
+                    ids.add(record_id)
+    return frozenset(ids)
+
+
+def is_expired(expires: str | None, today: dt.date) -> bool:
+    return bool(expires) and expires[:10] <= today.isoformat()
+
+
+@dataclass
+class Withholding:
+    """Drops removed and expired records from a stream of records, counting them."""
+
+    removals: frozenset[str] = frozenset()
+    today: dt.date = field(default_factory=dt.date.today)
+    removed: int = 0
+    expired: int = 0
+
+    def withheld(self, record: Record) -> bool:
+        if record.id in self.removals:
+            self.removed += 1
+            return True
+        if is_expired(record.expires, self.today):
+            self.expired += 1
+            return True
+        return False
+
+    def filter(self, items: Iterable[Record | BadRecord]) -> Iterator[Record | BadRecord]:
+        for item in items:
+            if isinstance(item, BadRecord) or not self.withheld(item):
+                yield item

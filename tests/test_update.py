@@ -1,0 +1,224 @@
+"""Incremental updates, removals and expiry, rollback and adopting a copied generation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh import index
+
+from indexer import generations
+from indexer.build import rebuild
+from indexer.spelling import read_words
+from indexer.update import update
+from searchsvc.engine import Engine, SearchRequest
+from tests.conftest import write_small_corpus
+from tests.test_build import run_cli
+
+NEW_RECORD = {
+    "id": "test:new",
+    "title": "Kirjastoautojen reittien uudistus",
+    "body": "Kirjastoautot ajavat uusia reittejä. Zyxwvutsanaa ei ole muualla.",
+    "language": "fi",
+    "date": "2026-11-20",
+}
+EXPIRING = {
+    "id": "test:expiring",
+    "title": "Henkilötietoja sisältävä päätös",
+    "body": "Päätös koskee henkilöä Qwertyuiopsson, jonka tiedot poistetaan valitusajan jälkeen.",
+    "language": "fi",
+    "date": "2026-10-01",
+    "expires": "2026-11-15",
+}
+
+
+def _records(corpus: Path) -> list[dict]:
+    path = corpus / "records" / "records.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _write(corpus: Path, records: list[dict]) -> None:
+    path = corpus / "records" / "records.jsonl"
+    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in records]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _search(index_dir: Path, q: str) -> dict:
+    engine = Engine(index_dir)
+    try:
+        return engine.snapshot().search(SearchRequest(q=q, size=100, facets=()))
+    finally:
+        engine.close()
+
+
+def _all_words(index_dir: Path) -> dict[str, list[tuple[str, int]]]:
+    generation = generations.current_generation(index_dir)
+    return {lang: read_words(generation, lang) for lang in ("fi", "sv", "en")}
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = write_small_corpus(tmp_path / "corpus", per_file=12)
+    _write(folder, [*_records(folder), EXPIRING])
+    return folder
+
+
+TODAY = dt.date(2026, 11, 1)  # before EXPIRING expires
+
+
+def test_update_equals_a_rebuild_of_the_same_corpus(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    built = rebuild([corpus], index_dir, jobs=2, today=TODAY)
+    first = generations.published_name(index_dir)
+    records = _records(corpus)
+    changed, gone = records[3], records[5]
+    changed["body"] += " Lisäys: tämä kohta lisättiin päivityksessä sanalla ksylofonipäätös."
+    _write(corpus, [r for r in records if r is not gone] + [NEW_RECORD])
+
+    report = update([corpus], index_dir, today=TODAY)
+
+    assert report.mode == "update" and report.base == first
+    assert dict(report.changes) == {
+        "added": 1, "changed": 1, "removed": 1, "unchanged": built.documents - 2,
+    }
+    assert generations.published_name(index_dir) == report.generation != first
+    assert generations.previous_name(index_dir) == first
+    assert _search(index_dir, "ksylofonipäätös")["hits"][0]["id"] == changed["id"]
+    assert _search(index_dir, "zyxwvutsanaa")["hits"][0]["id"] == "test:new"
+    assert Engine(index_dir).snapshot().document(gone["id"]) is None
+
+    # The same corpus rebuilt from scratch: the same documents, matches and word counts.
+    fresh = tmp_path / "fresh"
+    rebuild([corpus], fresh, jobs=1, today=TODAY)
+    for q in ("päätös", "kaupunki", "department", "domstol", "omaishoito", ""):
+        ours, theirs = _search(index_dir, q), _search(fresh, q)
+        assert ours["total"] == theirs["total"], q
+        assert {h["id"] for h in ours["hits"]} == {h["id"] for h in theirs["hits"]}, q
+    assert _all_words(index_dir) == _all_words(fresh)
+    manifest = generations.read_manifest(generations.current_generation(index_dir))
+    assert manifest["documents"] == built.documents
+    assert manifest["changes"]["added"] == 1
+
+
+def test_update_leaves_the_generation_it_started_from_untouched(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    rebuild([corpus], index_dir, jobs=1, today=TODAY)
+    base = generations.current_generation(index_dir)
+    before = {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
+    records = _records(corpus)
+    records[0]["body"] += " muutettu"
+    _write(corpus, records[1:] + [NEW_RECORD])
+    update([corpus], index_dir, today=TODAY)
+    after = {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
+    assert after == before
+    generations.rollback(index_dir)
+    assert generations.current_generation(index_dir) == base
+    assert _search(index_dir, "zyxwvutsanaa")["total"] == 0
+
+
+def test_expired_and_removed_records_leave_nothing_behind(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    rebuild([corpus], index_dir, jobs=2, today=TODAY)
+    assert _search(index_dir, "qwertyuiopsson")["total"] == 1
+    victim = _records(corpus)[7]
+    first = generations.published_name(index_dir)
+
+    report = update(
+        [corpus], index_dir, removals=frozenset({victim["id"]}), today=dt.date(2026, 11, 24)
+    )
+
+    assert report.withheld == {"removed": 1, "expired": 1}
+    assert report.changes["withheld"] == 2
+    generation = generations.current_generation(index_dir)
+    engine = Engine(index_dir)
+    snap = engine.snapshot()
+    assert snap.search(SearchRequest(q="qwertyuiopsson"))["total"] == 0
+    assert snap.document("test:expiring") is None and snap.document(victim["id"]) is None
+    assert snap.suggest("qwertyuio") == []
+    assert snap.suggest_titles("henkilötietoja sisältävä") == []
+    words = {w for lang in ("fi", "sv", "en") for w, _ in read_words(generation, lang)}
+    assert "qwertyuiopsson" not in words
+    # No segment keeps the deleted documents' stored text: every document is live.
+    with index.open_dir(str(generation)).reader() as reader:
+        assert reader.doc_count_all() == reader.doc_count()
+        stored = " ".join(f.get("body", "") for f in reader.all_stored_fields())
+    assert "Qwertyuiopsson" not in stored
+    # Nor is the previous generation, which still holds them, kept for rollback.
+    assert first not in generations.published_generations(index_dir)
+    with pytest.raises(generations.IndexMissing):
+        generations.rollback(index_dir)
+    engine.close()
+
+
+def test_a_rebuild_withholds_records_too(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    report = rebuild([corpus], index_dir, jobs=1, today=dt.date(2026, 11, 15))
+    assert report.withheld == {"removed": 0, "expired": 1}
+    assert _search(index_dir, "qwertyuiopsson")["total"] == 0
+
+
+def test_an_unreadable_expiry_is_a_bad_record(corpus: Path, tmp_path: Path) -> None:
+    _write(corpus, [*_records(corpus), {**EXPIRING, "id": "test:bad", "expires": "soon"}])
+    report = rebuild([corpus], tmp_path / "index", jobs=1, today=TODAY)
+    assert [p for p in report.problems if "expires: expected a date" in p]
+    assert _search(tmp_path / "index", "qwertyuiopsson")["total"] == 1
+
+
+def test_update_without_an_index_rebuilds(corpus: Path, tmp_path: Path) -> None:
+    report = update([corpus], tmp_path / "index", jobs=1, today=TODAY)
+    assert report.mode == "rebuild" and report.published
+
+
+def test_cli_update_rollback_and_publish_a_copy(corpus: Path, tmp_path: Path) -> None:
+    records = _records(corpus)
+    records[-1]["expires"] = "2099-12-31"  # the CLI works with today's date
+    _write(corpus, records)
+    index_dir = tmp_path / "index"
+    removals = tmp_path / "removals.txt"
+    removals.write_text("# appeal period over\ntest:expiring\n", encoding="utf-8")
+    done = run_cli("rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir),
+                   "--jobs", "1", "--progress", "none")
+    assert done.returncode == 0, done.stderr
+    first = generations.published_name(index_dir)
+    done = run_cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
+                   "--removals", str(removals), "--progress", "none")
+    assert done.returncode == 0, done.stderr
+    assert "(update)" in done.stdout and "withheld 1" in done.stdout, done.stdout
+    second = generations.published_name(index_dir)
+    assert second != first
+
+    done = run_cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
+                   "--progress", "none")
+    assert done.returncode == 0, done.stderr
+    third = generations.published_name(index_dir)
+    assert "unchanged" in done.stdout and "added 1" in done.stdout  # test:expiring is back
+    done = run_cli("rollback", "--index-dir", str(index_dir))
+    assert done.returncode == 0 and generations.published_name(index_dir) == second
+    done = run_cli("rollback", "--index-dir", str(index_dir))
+    assert done.returncode == 0 and generations.published_name(index_dir) == third
+    missing = run_cli("rollback", "--index-dir", str(tmp_path / "nothing"))
+    assert missing.returncode == 5 and "no previous generation" in missing.stderr
+    assert run_cli("update", "--removals", str(tmp_path / "absent.txt"),
+                   "--index-dir", str(index_dir)).returncode == 1
+
+    # A generation copied to another machine (rsync) serves the same answers there.
+    copy = tmp_path / "incoming" / third
+    shutil.copytree(generations.current_generation(index_dir), copy)
+    other = tmp_path / "other-node"
+    done = run_cli("publish", str(copy), "--index-dir", str(other))
+    assert done.returncode == 0, done.stderr
+    assert generations.published_name(other) == third
+    for q in ("päätös", "department", "qwertyuiopsson"):
+        assert _search(other, q) == _search(index_dir, q)
+    # An incomplete copy is refused and changes nothing.
+    broken = tmp_path / "broken"
+    shutil.copytree(copy, broken)
+    next(p for p in broken.iterdir() if p.suffix == ".seg").unlink()
+    done = run_cli("publish", str(broken), "--index-dir", str(tmp_path / "third-node"))
+    assert done.returncode == 5 and "not a complete index generation" in done.stderr
+    assert generations.published_name(tmp_path / "third-node") is None

@@ -2,11 +2,123 @@
 
 ``gunicorn -c gunicorn.conf.py`` serves ``searchsvc.app:create_app()``; ``--bind`` on the
 command line overrides ``SEARCHSVC_BIND``.
+
+Logs: with ``SEARCHSVC_LOG_FORMAT=json`` (the default) gunicorn's error log (stderr), its
+access log (stdout) and the app's own lines are one JSON object per line.
+
+Metrics: each worker writes its counts to ``SEARCHSVC_METRICS_DIR`` (a fresh temporary
+directory by default) and ``/metrics`` sums them. prometheus-client picks its multiprocess
+mode from ``PROMETHEUS_MULTIPROC_DIR`` when it is first imported, so that is set here, in the
+master, before any worker imports the app.
 """
 
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from gunicorn import glogging
+
+from indexer.logs import JsonFormatter
 from searchsvc.settings import Settings
 
 _settings = Settings.from_env()
+
+METRICS_DIR_PREFIX = "searchsvc-metrics-"
+
+
+def _metrics_dir() -> Path:
+    if _settings.metrics_dir is not None:
+        _settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+        return _settings.metrics_dir.resolve()
+    # Set by an earlier reading of this file (gunicorn reads it again on HUP): keep counting.
+    inherited = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if inherited:
+        Path(inherited).mkdir(parents=True, exist_ok=True)
+        return Path(inherited)
+    return Path(tempfile.mkdtemp(prefix=METRICS_DIR_PREFIX))
+
+
+_metrics = _metrics_dir()
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics)
+
+
+class ServiceLogger(glogging.Logger):
+    """gunicorn's logger, with JSON lines when ``SEARCHSVC_LOG_FORMAT=json``.
+
+    Every other logger (the app's ``searchsvc.*``) writes through the error log's handler,
+    so its lines come out in the same shape in the same place.
+    """
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        gunicorn_handlers = [
+            handler
+            for log in (self.error_log, self.access_log)
+            for handler in log.handlers
+            if getattr(handler, "_gunicorn", False)
+        ]
+        if _settings.log_format == "json":
+            for handler in gunicorn_handlers:
+                handler.setFormatter(JsonFormatter())
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if getattr(handler, "_gunicorn", False):  # from before a reload
+                root.removeHandler(handler)
+        for handler in self.error_log.handlers:
+            if getattr(handler, "_gunicorn", False):
+                root.addHandler(handler)
+
+    def access(self, resp, req, environ, request_time: dt.timedelta) -> None:
+        if _settings.log_format != "json":
+            super().access(resp, req, environ, request_time)
+            return
+        if not self.access_log_enabled:
+            return
+        try:
+            status = resp.status
+            if isinstance(status, str):
+                status = status.split(None, 1)[0]
+            method = environ.get("REQUEST_METHOD", "-")
+            # PATH_INFO is the decoded path as latin-1 (PEP 3333); show it as the UTF-8 it was.
+            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+            self.access_log.info(
+                "%s %s %s", method, path, status,
+                extra={
+                    "remote_addr": environ.get("REMOTE_ADDR"),
+                    "method": method,
+                    "path": path,
+                    "query": environ.get("QUERY_STRING", ""),
+                    "protocol": environ.get("SERVER_PROTOCOL"),
+                    "status": int(status),
+                    "bytes": getattr(resp, "sent", None),
+                    "duration_ms": round(request_time.total_seconds() * 1000, 3),
+                    "user_agent": environ.get("HTTP_USER_AGENT"),
+                    "referer": environ.get("HTTP_REFERER"),
+                },
+            )
+        except Exception:
+            self.exception("could not write the access log line")
+
+
+def on_starting(server) -> None:
+    """Counts left by an earlier gunicorn in the same directory would be added to ours."""
+    for stale in _metrics.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, str(_metrics))
+
+
+def on_exit(server) -> None:
+    if _settings.metrics_dir is None and _metrics.name.startswith(METRICS_DIR_PREFIX):
+        shutil.rmtree(_metrics, ignore_errors=True)
+
 
 wsgi_app = "searchsvc.wsgi:app"
 bind = [_settings.bind]
@@ -16,7 +128,8 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'  # when SEARCHSVC_LOG_FORMAT=text
+logger_class = ServiceLogger
 loglevel = _settings.log_level
 # Each worker opens the index itself: open index files are not shared across a fork.
 preload_app = False

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer import generations
+from indexer.logs import LOG_FORMATS, configure_logging
 from indexer.records import BadRecord, Record
 
 EXIT_OK = 0
@@ -46,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Build and inspect the searchsvc index.",
         epilog=__doc__.split("\n", 2)[2] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--log-format", choices=LOG_FORMATS, default=None,
+        help="log lines as JSON objects or text (default: $SEARCHSVC_LOG_FORMAT, else text on "
+        "a terminal and json otherwise, as under cron)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -193,6 +199,16 @@ def _rebuild(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     rate = report.documents / report.seconds if report.seconds else 0.0
+    log.info(
+        "published generation %s (%s)", report.generation, report.mode,
+        extra={
+            "event": "published", "mode": report.mode, "generation": report.generation,
+            "base": report.base, "index_dir": str(index_dir), "documents": report.documents,
+            "seconds": round(report.seconds, 2), "skipped": len(report.problems),
+            "changes": dict(report.changes), "withheld": report.withheld,
+            "steps": {name: round(sec, 2) for name, sec in report.phases.items()},
+        },
+    )
     print(f"published generation {report.generation} in {index_dir} ({report.mode})")
     if report.mode == "update":
         print(f"  from:     {report.base}; " + _counts(report.changes))
@@ -277,9 +293,18 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if bad else EXIT_OK
 
 
+def _log_format(chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    configured = os.environ.get("SEARCHSVC_LOG_FORMAT", "").strip().lower()
+    if configured in LOG_FORMATS:
+        return configured
+    return "text" if sys.stderr.isatty() else "json"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     args = _parser().parse_args(argv)
+    configure_logging(_log_format(args.log_format), "info")
     handlers = {
         "rebuild": _rebuild,
         "update": _rebuild,

@@ -11,6 +11,7 @@ from indexer.lexicon import lexicon
 from indexer.records import LANGUAGES
 from searchsvc import errors
 from searchsvc.engine import FACETS, Engine, SearchRequest
+from searchsvc.metrics import Metrics, MetricsResource
 from searchsvc.openapi import openapi_document
 from searchsvc.settings import Settings
 
@@ -179,6 +180,26 @@ class HealthResource(_Resource):
         }
 
 
+class LivenessResource:
+    """The process answers: never touches the index, so a missing index restarts nothing."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.cache_control = ["no-store"]
+        resp.media = {"status": "alive"}
+
+
+class ReadinessResource(_Resource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.cache_control = ["no-store"]
+        try:
+            snapshot = self.engine.snapshot()
+        except errors.IndexMissing as exc:
+            resp.status = falcon.HTTP_503
+            resp.media = {"status": "unavailable", "description": str(exc)}
+            return
+        resp.media = {"status": "ready", "generation": snapshot.generation}
+
+
 class OpenAPIResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = openapi_document()
@@ -199,7 +220,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     logging.getLogger("searchsvc").setLevel(settings.log_level.upper())
     engine = engine or Engine(settings.index_dir, check_interval=settings.reload_seconds)
     _warm_up(engine)
-    middleware = []
+    metrics = Metrics(engine)
+    middleware: list[object] = [metrics]  # first, so its clock covers the others
     if settings.cors_origins:
         origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
         middleware.append(falcon.CORSMiddleware(allow_origins=origins))
@@ -212,5 +234,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_route("/facets", FacetsResource(engine, settings))
     app.add_route("/analyze", AnalyzeResource(engine, settings))
     app.add_route("/health", HealthResource(engine, settings))
+    app.add_route("/health/live", LivenessResource())
+    app.add_route("/health/ready", ReadinessResource(engine, settings))
+    app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/openapi.json", OpenAPIResource())
     return app

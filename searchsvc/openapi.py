@@ -82,6 +82,11 @@ def openapi_document() -> dict[str, Any]:
             "status": {"type": "string", "enum": ["ok", "unavailable"]},
             "generation": {"type": "string"}, "built_at": {"type": "string"},
             "documents": {"type": "integer"}, "description": {"type": "string"}}},
+        "Liveness": {"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["alive"]}}},
+        "Readiness": {"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["ready", "unavailable"]},
+            "generation": {"type": "string"}, "description": {"type": "string"}}},
     }
     errors = {"400": PROBLEM, "503": PROBLEM}
     search_params = [
@@ -132,6 +137,17 @@ def openapi_document() -> dict[str, Any]:
         "/health": {"get": {"summary": "Service and index status", "responses": {
             "200": _json("#/components/schemas/Health", "Index published and readable"),
             "503": _json("#/components/schemas/Health", "No readable index")}}},
+        "/health/live": {"get": {"summary": "Liveness: the process answers (no index needed)",
+                                 "responses": {"200": _json("#/components/schemas/Liveness",
+                                                            "Alive")}}},
+        "/health/ready": {"get": {"summary": "Readiness: a published index is readable",
+                                  "responses": {
+            "200": _json("#/components/schemas/Readiness", "Ready to answer searches"),
+            "503": _json("#/components/schemas/Readiness", "No readable index")}}},
+        "/metrics": {"get": {"summary": "Prometheus metrics (text exposition format)",
+                             "responses": {"200": {
+            "description": "Request counts and durations per route; the published index",
+            "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": {"description": "OpenAPI 3 document",
                     "content": {"application/json": {"schema": {"type": "object"}}}}}}},

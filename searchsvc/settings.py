@@ -12,6 +12,11 @@ Every setting (environment variable, type, default):
   published index generation.
 - ``SEARCHSVC_CACHE_SECONDS`` (int >= 0, ``60``): ``Cache-Control: max-age`` of answers.
 - ``SEARCHSVC_LOG_LEVEL`` (debug|info|warning|error, ``info``).
+- ``SEARCHSVC_LOG_FORMAT`` (json|text, ``json``): under gunicorn, error, access and the app's
+  own log lines as one JSON object per line (``json``) or as plain text lines (``text``).
+- ``SEARCHSVC_METRICS_DIR`` (path, a fresh temporary directory): where gunicorn's workers keep
+  the ``/metrics`` counters they share (prometheus-client's ``PROMETHEUS_MULTIPROC_DIR``); its
+  ``*.db`` files are wiped when gunicorn starts, so give each gunicorn its own directory.
 
 An unknown ``SEARCHSVC_*`` variable or a value of the wrong type stops the service at
 start-up with a message naming it.
@@ -24,6 +29,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from indexer.logs import LOG_FORMATS
 
 PREFIX = "SEARCHSVC_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -42,6 +49,8 @@ class Settings:
     reload_seconds: float = 1.0
     cache_seconds: int = 60
     log_level: str = "info"
+    log_format: str = "json"
+    metrics_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,7 +70,7 @@ class Settings:
 
 def _parse(variable: str, name: str, raw: str) -> object:
     text = raw.strip()
-    if name == "index_dir":
+    if name in ("index_dir", "metrics_dir"):
         if not text:
             raise SettingsError(f"{variable} must not be empty")
         return Path(text)
@@ -84,6 +93,10 @@ def _parse(variable: str, name: str, raw: str) -> object:
     if name == "log_level":
         if text.lower() not in LOG_LEVELS:
             raise SettingsError(f"{variable} must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
+        return text.lower()
+    if name == "log_format":
+        if text.lower() not in LOG_FORMATS:
+            raise SettingsError(f"{variable} must be one of {', '.join(LOG_FORMATS)}, not {raw!r}")
         return text.lower()
     raise SettingsError(f"no parser for {variable}")  # pragma: no cover - fields and parsers
 

@@ -14,6 +14,7 @@ def test_defaults():
     assert settings.index_dir == Path("var/index")
     assert settings.bind == "127.0.0.1:8000"
     assert settings.workers >= 1 and settings.cors_origins == ()
+    assert settings.log_format == "json" and settings.metrics_dir is None
 
 
 def test_values_are_parsed():
@@ -27,6 +28,13 @@ def test_values_are_parsed():
                                 ("https://a.fi", "https://b.fi"), 0.5, 0, "warning")
 
 
+def test_log_format_and_metrics_dir():
+    settings = Settings.from_env({"SEARCHSVC_LOG_FORMAT": " Text ",
+                                  "SEARCHSVC_METRICS_DIR": "/run/searchsvc/metrics"})
+    assert settings.log_format == "text"
+    assert settings.metrics_dir == Path("/run/searchsvc/metrics")
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
@@ -37,6 +45,8 @@ def test_values_are_parsed():
         ("SEARCHSVC_RELOAD_SECONDS", "0", "more than 0"),
         ("SEARCHSVC_LOG_LEVEL", "loud", "one of"),
         ("SEARCHSVC_INDEX_DIR", " ", "must not be empty"),
+        ("SEARCHSVC_LOG_FORMAT", "xml", "SEARCHSVC_LOG_FORMAT must be one of json, text"),
+        ("SEARCHSVC_METRICS_DIR", "", "must not be empty"),
     ],
 )
 def test_bad_values_stop_start_up(variable, value, message):

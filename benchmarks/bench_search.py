@@ -12,7 +12,8 @@ snippets), and measures:
   highlighter, with no caches of ours;
 - ``/suggest`` in-process (word completions and title completions) p50/p99;
 - over HTTP: real gunicorn with 2 workers on a loopback port, 8 client threads in another
-  process for ``--seconds``: requests/s and p50/p99 of ``/search``.
+  process for ``--seconds``: requests/s and p50/p99 of ``/search``, idle and again while a
+  full rebuild (``nice -n 10``) runs into the served index directory and is published.
 """
 
 from __future__ import annotations
@@ -156,6 +157,16 @@ def http_load(base: str, mix: list[dict], seconds: float, clients: int = 8) -> d
             "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
 
 
+def _load(base: str, mix: list[dict], seconds: float) -> dict:
+    """``http_load`` in a process of its own, so the clients do not share the GIL with us."""
+    load = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_search", "--load", base,
+         json.dumps(mix), str(seconds)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    return json.loads(load.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--load"]:
@@ -222,18 +233,32 @@ def main(argv: list[str] | None = None) -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        load = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_search", "--load", base,
-             json.dumps(mix), str(args.seconds)],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+        idle = _load(base, mix, args.seconds)
+        # The same load while a full rebuild (niced, as docs/operations.md runs it) reads and
+        # indexes every record into the served index directory and publishes.
+        rebuilding = subprocess.Popen(
+            ["nice", "-n", "10", sys.executable, "-m", "indexer", "rebuild", "--corpus",
+             str(SHARED_RECORDS), "--index-dir", str(index_dir), "--progress", "none"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        result = json.loads(load.stdout.strip().splitlines()[-1])
+        time.sleep(5)
+        busy = _load(base, mix, args.seconds)
+        overlapped = rebuilding.poll() is None
+        rebuilding.wait()
+        swapped = _load(base, mix, 3)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    print(f"over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s): "
-          f"{result['rps']:.0f} requests/s, p50 {result['p50_ms']:.1f} ms, "
-          f"p99 {result['p99_ms']:.1f} ms, {result['errors']} errors of {result['requests']}")
+    print(f"over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s):")
+    for name, result in (("idle", idle), ("during a rebuild", busy)):
+        print(f"  {name:18} {result['rps']:5.0f} requests/s, p50 {result['p50_ms']:6.1f} ms, "
+              f"p99 {result['p99_ms']:6.1f} ms, {result['errors']} errors of "
+              f"{result['requests']}")
+    print(f"  during / idle      x{busy['rps'] / idle['rps']:.2f} throughput, "
+          f"x{busy['p99_ms'] / idle['p99_ms']:.2f} p99"
+          + ("" if overlapped else " (the rebuild ended before the load did)"))
+    print(f"  after the new generation was published: {swapped['errors']} errors of "
+          f"{swapped['requests']}, rebuild exit code {rebuilding.returncode}")
     return 0
 
 

@@ -400,7 +400,7 @@ class Snapshot:
             else:
                 chosen = top_documents(scored.scores, docs, first + size)[first:]
             terms = (
-                _query_terms(request.q, LANGUAGES, self._searcher.reader())
+                _query_terms(request.q, LANGUAGES, self.scorer.expanding)
                 if request.q.strip()
                 else {}
             )

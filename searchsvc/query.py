@@ -44,8 +44,9 @@ MAX_QUERY_LENGTH = 500
 MAX_CLAUSES = 50
 # Index terms one prefix or fuzzy word may expand to, per field.
 MAX_EXPANSIONS = 200
-# Prefix and fuzzy words in one query (each expands in every language's title and body).
-MAX_EXPANDING = 10
+# Prefix and fuzzy words in one query: each expands in every language's fields, and whoosh
+# finds a fuzzy word's terms by comparing it with every term sharing its first letter.
+MAX_EXPANDING = 5
 # Parentheses nested deeper than this do not parse (the query falls back to plain words).
 MAX_DEPTH = 8
 MIN_PREFIX = 2

@@ -21,8 +21,9 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
-# Term score arrays kept per generation (a common term's holds ~30k doc numbers and scores).
-TERM_CACHE_SIZE = 20_000
+# Bytes of term score arrays kept per generation and worker (a term in every document of
+# 32,793 takes 390 kB); when full, the cache starts again.
+TERM_CACHE_BYTES = 192 * 1024 * 1024
 _BYTE_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 
 
@@ -32,7 +33,7 @@ class Scored(NamedTuple):
 
 
 class TermScores(NamedTuple):
-    docs: np.ndarray  # int64 doc numbers, ascending
+    docs: np.ndarray  # int32 doc numbers, ascending
     scores: np.ndarray  # float64 BM25F score of the term in each doc
 
 
@@ -49,7 +50,7 @@ def _postings(reader, field_name: str, text: bytes) -> tuple[np.ndarray, np.ndar
             while m.is_active():
                 m._read_ids()
                 m._read_weights()
-                docs.append(np.asarray(m._ids[m._i :], dtype=np.int64) + base)
+                docs.append(np.asarray(m._ids[m._i :], dtype=np.int32) + base)
                 weights.append(np.asarray(m._weights[m._i :], dtype=np.float64))
                 m._next_block()
         else:
@@ -58,10 +59,10 @@ def _postings(reader, field_name: str, text: bytes) -> tuple[np.ndarray, np.ndar
                 ids.append(m.id() + base)
                 ws.append(m.weight())
                 m.next()
-            docs.append(np.asarray(ids, dtype=np.int64))
+            docs.append(np.asarray(ids, dtype=np.int32))
             weights.append(np.asarray(ws, dtype=np.float64))
     if not docs:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
     return np.concatenate(docs), np.concatenate(weights)
 
 
@@ -115,6 +116,7 @@ class QueryScorer:
         self.size = self._reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
         self._terms: dict[tuple[str, bytes], TermScores] = {}
+        self._terms_bytes = 0
         self._lock = threading.Lock()
 
     # -- per generation, cached ---------------------------------------------------------
@@ -140,7 +142,7 @@ class QueryScorer:
         """The docs a term occurs in and its BM25F score in each (no query boost)."""
         schema = self._searcher.schema
         if field_name not in schema:
-            return TermScores(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+            return TermScores(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64))
         btext = text if isinstance(text, bytes) else schema[field_name].to_bytes(text)
         key = (field_name, btext)
         found = self._terms.get(key)
@@ -152,9 +154,12 @@ class QueryScorer:
         else:
             found = self._term_scores(field_name, text, btext, docs, weights)
         with self._lock:
-            if len(self._terms) >= TERM_CACHE_SIZE:
+            size = found.docs.nbytes + found.scores.nbytes + 200
+            if self._terms_bytes + size > TERM_CACHE_BYTES:
                 self._terms.clear()
+                self._terms_bytes = 0
             self._terms[key] = found
+            self._terms_bytes += size
         return found
 
     def _term_scores(

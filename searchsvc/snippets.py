@@ -9,7 +9,9 @@ mapped back, so every offset points into the raw text.
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -25,9 +27,12 @@ from indexer.analysis import (
 )
 from indexer.lexicon import lexicon
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 SNIPPET_CHARS = 240
 # Tokens after the first match that a snippet looks at for a better passage.
 MAX_SPAN_TOKENS = 3000
+# Long texts are normalised and tokenized a piece at a time, as far as the matches go.
+CHUNK_CHARS = 8_000
 ELLIPSIS = "…"
 
 
@@ -54,22 +59,25 @@ def _normalise_with_offsets(text: str) -> tuple[str, Sequence[int]]:
         if len(normal) == len(text) - len(removed):
             # Only invisible characters (soft hyphens, mostly) dropped: skip their offsets.
             return normal, np.delete(np.arange(len(text)), removed)
+    # Characters that change length (ligatures, fractions, invisible ones): ASCII never does,
+    # so each other character is normalised on its own and ASCII runs are copied.
+    widths = np.ones(len(text), dtype=np.int64)
     pieces: list[str] = []
-    origin: list[int] = []
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        normal = normalize_text(line)
-        if len(normal) == len(line) and not _INVISIBLE.search(line):
-            # A line whose characters each normalise to one (a no-break space, say).
-            pieces.append(normal)
-            origin.extend(range(offset, offset + len(line)))
-        else:
-            for index, char in enumerate(line, offset):
-                normal = normalize_text(char)
-                pieces.append(normal)
-                origin.extend([index] * len(normal))
-        offset += len(line)
-    return "".join(pieces), origin
+    cursor = 0
+    for match in _NON_ASCII.finditer(text):
+        at = match.start()
+        pieces.append(text[cursor:at].lower())
+        normal = _normal_char(match.group())
+        pieces.append(normal)
+        widths[at] = len(normal)
+        cursor = at + 1
+    pieces.append(text[cursor:].lower())
+    return _APOSTROPHES.sub("'", "".join(pieces)), np.repeat(np.arange(len(text)), widths)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normal_char(char: str) -> str:
+    return normalize_text(char)
 
 
 def tokens(language: str, text: str) -> list[TextToken]:
@@ -115,26 +123,41 @@ def analyze_text(language: str, text: str) -> list[dict]:
     return out
 
 
+def _pieces(text: str, size: int = CHUNK_CHARS):
+    """(offset, piece) of the text cut at the first line break after every ``size`` chars:
+    no token and no normalisation reaches across a line break."""
+    start = 0
+    while start < len(text):
+        cut = text.find("\n", start + size)
+        end = len(text) if cut < 0 else cut + 1
+        yield start, text[start:end]
+        start = end
+
+
 def spans_at(text: str, positions: dict[int, str]) -> list[tuple[int, int, str]]:
     """(start, end, key) in the raw text of the tokens at the given token positions.
 
     Positions count tokens as the index tokenizer does (stop words included), so the
     positions the index stores for a document's terms point straight at the words that
-    matched: no word of the text needs analysing.
+    matched: no word of the text needs analysing, and a long text is read only as far as
+    the matches it needs.
     """
     if not positions:
         return []
-    normal, origin = _normalise_with_offsets(text)
     # The best passage lies near the first matches: a long text is not read to its end.
     last = min(max(positions), min(positions) + MAX_SPAN_TOKENS)
-    spans = []
-    for position, match in enumerate(TOKEN_PATTERN.finditer(normal)):
-        key = positions.get(position)
-        if key is not None:
-            start, end = match.span()
-            spans.append((origin[start], origin[end - 1] + 1, key))
-        if position >= last:
-            break
+    spans: list[tuple[int, int, str]] = []
+    position = 0
+    for offset, piece in _pieces(text):
+        normal, origin = _normalise_with_offsets(piece)
+        for match in TOKEN_PATTERN.finditer(normal):
+            key = positions.get(position)
+            if key is not None:
+                start, end = match.span()
+                spans.append((offset + origin[start], offset + origin[end - 1] + 1, key))
+            if position >= last:
+                return spans
+            position += 1
     return spans
 
 

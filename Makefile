@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_index
 	$(BIN)/python -m benchmarks.relevance
 	$(BIN)/python -m benchmarks.bench_search
+	$(BIN)/python -m benchmarks.bench_update
 
 clean:
 	rm -rf var .pytest_cache

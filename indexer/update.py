@@ -102,6 +102,51 @@ def _words_of(stored_documents: list[dict]) -> spelling.WordCounts:
     return counts
 
 
+class _Changes:
+    """Applies the corpus, record by record, to a writer on a copy of the published index."""
+
+    def __init__(self, writer, reader, report: BuildReport, withholding: Withholding) -> None:
+        self.writer = writer
+        self.schema = writer.schema
+        self.indexed = _indexed(reader)
+        self.report = report
+        self.withholding = withholding
+        self.seen: set[str] = set()
+        self.taken_out: list[int] = []  # doc numbers deleted, for their words
+
+    def _delete(self, docnum: int, change: str) -> None:
+        self.report.changes[change] += 1
+        self.taken_out.append(docnum)
+        self.writer.delete_document(docnum)
+
+    def apply(self, item: Record | BadRecord) -> None:
+        if isinstance(item, BadRecord):
+            self.report.problems.append(str(item))
+            return
+        old = self.indexed.get(item.id)
+        self.seen.add(item.id)
+        if self.withholding.withheld(item):
+            if old is not None:
+                self._delete(old[0], "withheld")
+            return
+        self.report.count(item)
+        if old is not None and old[1] == content_hash(item):
+            self.report.changes["unchanged"] += 1
+            return
+        if old is not None:
+            self._delete(old[0], "changed")
+        else:
+            self.report.changes["added"] += 1
+        document = record_to_document(item)
+        self.writer.add_document(**{k: v for k, v in document.items() if k in self.schema})
+
+    def remove_the_rest(self) -> None:
+        """Records no longer in the corpus."""
+        for doc_id, (docnum, _) in self.indexed.items():
+            if doc_id not in self.seen:
+                self._delete(docnum, "removed")
+
+
 def update(
     corpus: Sequence[str | Path],
     index_dir: Path,
@@ -142,53 +187,23 @@ def update(
         ix = index.open_dir(str(building))
         vocabulary = Vocabulary.load()
         with ix.reader() as reader:
-            indexed = _indexed(reader)
-            taken_out: list[int] = []
-            seen: set[str] = set()
             writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+            changes = _Changes(writer, reader, report, withholding)
             try:
                 with spelling.collecting(building) as added_words:
                     with report.phase("reading and indexing"):
                         for item in iter_records(corpus, vocabulary):
-                            if isinstance(item, BadRecord):
-                                report.problems.append(str(item))
-                            elif withholding.withheld(item):
-                                if item.id in indexed:
-                                    report.changes["withheld"] += 1
-                                    taken_out.append(indexed[item.id][0])
-                                    writer.delete_document(indexed[item.id][0])
-                                    seen.add(item.id)
-                            else:
-                                seen.add(item.id)
-                                report.count(item)
-                                old = indexed.get(item.id)
-                                if old is not None and old[1] == content_hash(item):
-                                    report.changes["unchanged"] += 1
-                                else:
-                                    if old is not None:
-                                        report.changes["changed"] += 1
-                                        taken_out.append(old[0])
-                                        writer.delete_document(old[0])
-                                    else:
-                                        report.changes["added"] += 1
-                                    document = record_to_document(item)
-                                    writer.add_document(
-                                        **{k: v for k, v in document.items() if k in ix.schema}
-                                    )
+                            changes.apply(item)
                             if on_record is not None:
                                 on_record(item)
-                        for doc_id, (docnum, _) in indexed.items():
-                            if doc_id not in seen:
-                                report.changes["removed"] += 1
-                                taken_out.append(docnum)
-                                writer.delete_document(docnum)
+                        changes.remove_the_rest()
                     with report.phase("writing segments"):
                         writer.commit()
             except BaseException:
                 writer.cancel()
                 raise
             with report.phase("spelling words"):
-                removed_words = _words_of([reader.stored_fields(d) for d in taken_out])
+                removed_words = _words_of([reader.stored_fields(d) for d in changes.taken_out])
         words = spelling.WordCounts.read(base)
         words.subtract(removed_words)
         words.merge(added_words)

@@ -218,7 +218,9 @@ def _warm_up(engine: Engine) -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> falcon.App:
     settings = settings or Settings.from_env()
     logging.getLogger("searchsvc").setLevel(settings.log_level.upper())
-    engine = engine or Engine(settings.index_dir, check_interval=settings.reload_seconds)
+    engine = engine or Engine(
+        settings.index_dir, check_interval=settings.reload_seconds, background=True
+    )
     _warm_up(engine)
     metrics = Metrics(engine)
     middleware: list[object] = [metrics]  # first, so its clock covers the others

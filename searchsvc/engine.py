@@ -255,6 +255,13 @@ class Snapshot:
     def closed(self) -> bool:
         return not self._closer.alive
 
+    def warm(self) -> None:
+        """Read now what the first requests would otherwise wait for."""
+        for language in LANGUAGES:
+            self.words(language)
+            for field_name in (title_field(language), body_field(language)):
+                self.scorer.field_lengths(field_name)
+
     # -- helpers ------------------------------------------------------------------------
 
     def words(self, language: str) -> WordList:
@@ -599,21 +606,38 @@ class _State:
 
 
 class Engine:
-    """Follows an index directory's published generation; thread-safe."""
+    """Follows an index directory's published generation; thread-safe.
 
-    def __init__(self, index_dir: Path, check_interval: float = 1.0) -> None:
+    With ``background=True`` (the service), a thread of its own checks ``CURRENT`` every
+    ``check_interval`` seconds and opens and warms a newly published generation before
+    requests are handed it, so no request waits for a generation to open. Otherwise the
+    request that finds the check due opens it.
+    """
+
+    def __init__(
+        self, index_dir: Path, check_interval: float = 1.0, background: bool = False
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.check_interval = check_interval
         self._state = _State()
         self._lock = threading.Lock()
         self._opening = threading.Lock()
         self._closed = False
+        self._stop = threading.Event()
+        self._unreadable: str | None = None  # a published generation that did not open
+        self._watcher: threading.Thread | None = None
+        if background:
+            self._watcher = threading.Thread(
+                target=self._watch, name="generation-watcher", daemon=True
+            )
+            self._watcher.start()
 
     def snapshot(self) -> Snapshot:
         """The published generation's snapshot (re-checked at most every check_interval)."""
         state = self._state
-        now = time.monotonic()
-        if state.snapshot is not None and now - state.checked < self.check_interval:
+        if state.snapshot is not None and (
+            self._watcher is not None or time.monotonic() - state.checked < self.check_interval
+        ):
             return state.snapshot
         if self._closed:
             raise IndexMissing(f"the engine for {self.index_dir} is closed")
@@ -628,10 +652,25 @@ class Engine:
         finally:
             self._opening.release()
 
-    def _refresh(self) -> Snapshot:
+    def _watch(self) -> None:
+        while not self._stop.wait(self.check_interval):
+            try:
+                with self._opening:
+                    if not self._closed:
+                        self._refresh(due=True, warm=True)
+            except IndexMissing:
+                pass  # requests get the message; the next check tries again
+            except Exception:  # noqa: BLE001 - the watcher must outlive any one failure
+                log.exception("checking for a new index generation failed")
+
+    def _refresh(self, due: bool = False, warm: bool = False) -> Snapshot:
         state = self._state
         current = state.snapshot
-        if current is not None and time.monotonic() - state.checked < self.check_interval:
+        if (
+            not due
+            and current is not None
+            and time.monotonic() - state.checked < self.check_interval
+        ):
             return current
         name = generations.published_name(self.index_dir)
         if current is not None and name == state.name:
@@ -640,9 +679,13 @@ class Engine:
         try:
             path = generations.current_generation(self.index_dir)
             fresh = Snapshot(path)
+            if warm:
+                fresh.warm()
         except IndexMissing as exc:
             if current is not None:
-                log.warning("keeping generation %s: %s", state.name, exc)
+                if name != self._unreadable:
+                    self._unreadable = name
+                    log.warning("keeping generation %s: %s", state.name, exc)
                 self._state = _State(state.name, current, time.monotonic())
                 return current
             raise
@@ -653,6 +696,7 @@ class Engine:
         return fresh
 
     def close(self) -> None:
+        self._stop.set()
         with self._lock:
             self._closed = True
             snapshot = self._state.snapshot

@@ -294,6 +294,37 @@ def test_facet_counts_and_analyze(snap: Snapshot) -> None:
     assert text[tokens[1]["start"] : tokens[1]["end"]] == "ARVIO"
 
 
+def test_a_background_engine_opens_and_warms_new_generations_itself(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(index_dir, index)
+    engine = Engine(index, check_interval=0.05, background=True)
+    try:
+        old = engine.snapshot()
+        small = tmp_path / "small"
+        small.mkdir()
+        (small / "r.jsonl").write_text(
+            json.dumps({"id": "x:1", "title": "Procurement", "body": "New rules.",
+                        "language": "en"}) + "\n",
+            encoding="utf-8",
+        )
+        rebuild([small], index, jobs=1)
+        deadline = time.monotonic() + 10
+        while engine._state.snapshot is old:
+            assert time.monotonic() < deadline, "the watcher never switched"
+            time.sleep(0.02)
+        new = engine.snapshot()
+        assert new.generation == current_generation(index).name
+        # Opened and warmed by the watcher, not by the request that first gets it.
+        assert set(new._words) == {"fi", "sv", "en"}
+        assert new.scorer._lengths
+    finally:
+        engine.close()
+    engine._watcher.join(timeout=5)
+    assert not engine._watcher.is_alive()
+
+
 def test_snapshot_switches_to_a_new_generation(tmp_path: Path, index_dir: Path) -> None:
     index = tmp_path / "index"
     shutil.copytree(index_dir, index)

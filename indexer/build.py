@@ -37,7 +37,7 @@ from indexer.withheld import Withholding
 if TYPE_CHECKING:
     from indexer.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LABELS_FILE = "labels.json"
 WRITER_MEMORY_MB = 256
 
@@ -166,6 +166,9 @@ def record_to_document(record: Record) -> dict[str, Any]:
     }
     if record.title.strip():
         doc[titles_field(main)] = title_phrase(record.title)
+    parallel = record.extra.get("parallel_id")
+    if isinstance(parallel, str) and parallel:
+        doc["parallel_id"] = parallel
     for name in ("url", "date", "division", "doc_type", "organization", "source", "expires"):
         value = getattr(record, name)
         if value:

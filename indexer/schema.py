@@ -78,6 +78,9 @@ def build_schema(stem_only: bool = False) -> fields.Schema:
         extra=fields.STORED(),
         content_hash=fields.ID(stored=True, sortable=True),
         expires=fields.ID(stored=True, sortable=True),
+        # The id of the same record in the other official language, so a record's
+        # translations are found from either side.
+        parallel_id=fields.ID(),
     )
     for language in LANGUAGES:
         analyzer = stem_analyzer(language) if stem_only else text_analyzer(language)

@@ -2,7 +2,7 @@
 
 ``Engine`` follows the published generation (``CURRENT``) and hands out ``Snapshot`` objects:
 one open whoosh searcher per generation, with everything precomputed for it (facet columns,
-filter doc sets, word lists, twin links). A request keeps the snapshot it started with, so it
+filter masks, term score arrays, word lists). A request keeps the snapshot it started with, so it
 never mixes generations; a superseded snapshot's searcher is closed as soon as the last
 request holding it lets it go (``weakref.finalize``), or at ``Engine.close``.
 """
@@ -170,49 +170,6 @@ class WordList:
         return self._buckets.get((first, length), [])
 
 
-class _TwinLinks:
-    """id -> ids of its translations, both directions of ``extra["parallel_id"]``.
-
-    Finding the records that name a given one as their parallel means reading every stored
-    document once (tens of microseconds each), so a daemon thread does it when a snapshot
-    opens, taking the snapshot's reader lock in small batches so searches are not held up.
-    """
-
-    BATCH = 256
-
-    def __init__(self, reader, lock: threading.RLock) -> None:
-        self._links: dict[str, list[str]] = {}
-        self._ready = threading.Event()
-        thread = threading.Thread(
-            target=self._scan, args=(reader, lock), name="twin-links", daemon=True
-        )
-        thread.start()
-
-    def _scan(self, reader, lock: threading.RLock) -> None:
-        links = self._links
-        try:
-            total = reader.doc_count_all()
-            for batch in range(0, total, self.BATCH):
-                with lock:
-                    for docnum in range(batch, min(total, batch + self.BATCH)):
-                        if reader.is_deleted(docnum):
-                            continue
-                        stored = reader.stored_fields(docnum)
-                        parallel = (stored.get("extra") or {}).get("parallel_id")
-                        own = stored.get("id")
-                        if parallel and own and parallel != own:
-                            links.setdefault(own, []).append(parallel)
-                            links.setdefault(parallel, []).append(own)
-        except Exception:  # noqa: BLE001 - a closed reader ends the scan; links stay partial
-            log.debug("twin link scan stopped", exc_info=True)
-        finally:
-            self._ready.set()
-
-    def get(self, doc_id: str, timeout: float = 30.0) -> list[str]:
-        self._ready.wait(timeout)
-        return list(dict.fromkeys(self._links.get(doc_id, [])))
-
-
 class Snapshot:
     """One published generation: an open searcher and everything precomputed for it."""
 
@@ -244,7 +201,6 @@ class Snapshot:
         self._lock = threading.Lock()
         # whoosh readers keep file positions: one request at a time reads through them.
         self._io = threading.RLock()
-        self._twins = _TwinLinks(reader, self._io)
 
     # -- lifetime -----------------------------------------------------------------------
 
@@ -547,6 +503,17 @@ class Snapshot:
     def _docnum(self, doc_id: str) -> int | None:
         return self._searcher.document_number(id=doc_id)
 
+    def _twin_ids(self, doc_id: str, stored: dict) -> list[str]:
+        """The record's translations: the one it names as ``parallel_id`` and those naming it
+        (the ``parallel_id`` field indexes who names whom)."""
+        own = (stored.get("extra") or {}).get("parallel_id")
+        found = [own] if isinstance(own, str) else []
+        if "parallel_id" in self._searcher.schema:
+            with self._io:
+                for docnum in self._searcher.document_numbers(parallel_id=doc_id):
+                    found.append(self._searcher.stored_fields(docnum).get("id"))
+        return [t for t in dict.fromkeys(found) if t and t != doc_id]
+
     def document(self, doc_id: str, ui: str = "en") -> dict | None:
         """All stored fields of a record, facet labels and links to its translations."""
         with self._io:
@@ -561,12 +528,10 @@ class Snapshot:
             if value is not None and value != "":
                 labels[name] = {"key": value, "label": self.columns.label(column, value, ui)}
         translations = []
-        own_parallel = (stored.get("extra") or {}).get("parallel_id")
-        twin_ids = [own_parallel] if own_parallel else []
-        for twin_id in dict.fromkeys(twin_ids + self._twins.get(doc_id)):
+        for twin_id in self._twin_ids(doc_id, stored):
             with self._io:
                 twin = self._docnum(twin_id)
-                if twin is None or twin_id == doc_id:
+                if twin is None:
                     continue
                 fields = self._searcher.stored_fields(twin)
             translations.append(

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from whoosh import query as whoosh_query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.query.spans import SpanNear
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
@@ -209,6 +210,10 @@ class QueryScorer:
         if type(q) is whoosh_query.AndMaybe:
             a, b = self.score(q.a), self.score(q.b)
             return Scored(np.where(a.matches, a.scores + b.scores, 0.0), a.matches)
+        if isinstance(q, SpanNear):
+            chain = _phrase_chain(q)
+            if chain is not None and len({t.fieldname for _, terms in chain for t in terms}) == 1:
+                return self._phrase(chain)
         if isinstance(q, whoosh_query.MultiTerm) and not isinstance(q, whoosh_query.Every):
             return self._expanded(q)
         if isinstance(q, whoosh_query.Every):
@@ -218,6 +223,60 @@ class QueryScorer:
             matches = ~self.score(q.query).matches
             return Scored(matches.astype(np.float64), matches)
         return self._walk(q)
+
+    def _phrase(self, chain: list[tuple[int, list[whoosh_query.Term]]]) -> Scored:
+        """An exact phrase: whoosh scores it as the sum of its words' scores (the intersection
+        under its span matcher) in the documents where the words stand at the right
+        distances. Those are checked against the positions the index stores, only in the
+        documents holding every word."""
+        words = [
+            self.score(terms[0] if len(terms) == 1 else whoosh_query.Or(terms))
+            for _, terms in chain
+        ]
+        matches = words[0].matches.copy()
+        for word in words[1:]:
+            matches &= word.matches
+        candidates = np.flatnonzero(matches)
+        if len(candidates):
+            starts = [self._starts(offset, terms, candidates) for offset, terms in chain]
+            for doc in candidates.tolist():
+                common = starts[0].get(doc, set())
+                for found in starts[1:]:
+                    if not common:
+                        break
+                    common = common & found.get(doc, set())
+                if not common:
+                    matches[doc] = False
+        scores = np.zeros(self.size, dtype=np.float64)
+        for word in words:
+            scores += word.scores
+        scores[~matches] = 0.0
+        return Scored(scores, matches)
+
+    def _starts(
+        self, offset: int, terms: list[whoosh_query.Term], candidates: np.ndarray
+    ) -> dict[int, set[int]]:
+        """doc -> the positions a phrase would start at, given one of ``terms`` stands
+        ``offset`` positions into it."""
+        found: dict[int, set[int]] = {}
+        for term in terms:
+            docs = np.intersect1d(self.term(term.fieldname, term.text).docs, candidates)
+            if not len(docs):
+                continue
+            btext = self._searcher.schema[term.fieldname].to_bytes(term.text)
+            for leaf, base in self._reader.leaf_readers():
+                local = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
+                if not len(local) or (term.fieldname, btext) not in leaf:
+                    continue
+                m = leaf.postings(term.fieldname, btext)
+                decode = m.format.decode_positions
+                for doc in local.tolist():
+                    m.skip_to(doc)
+                    if m.is_active() and m.id() == doc:
+                        found.setdefault(doc + base, set()).update(
+                            p - offset for p in decode(m.value())
+                        )
+        return found
 
     def _expanded(self, q: whoosh_query.MultiTerm) -> Scored:
         """A prefix, wildcard or fuzzy word as whoosh scores it: the Or of the terms it
@@ -267,6 +326,32 @@ class QueryScorer:
                 matches[doc] = True
                 m.next()
         return Scored(scores, matches)
+
+
+def _phrase_words(q: whoosh_query.Query) -> list[whoosh_query.Term] | None:
+    """The alternatives at one position of a phrase: a term, or an Or of plain terms."""
+    if type(q) is whoosh_query.Term and q.boost == 1.0:
+        return [q]
+    if type(q) is whoosh_query.Or and q.boost == 1.0 and not q.minmatch and not q.scale:
+        if all(type(sub) is whoosh_query.Term and sub.boost == 1.0 for sub in q.subqueries):
+            return list(q.subqueries)
+    return None
+
+
+def _phrase_chain(q: whoosh_query.Query) -> list[tuple[int, list[whoosh_query.Term]]] | None:
+    """(offset from the first word, alternatives) of each word of an exact phrase, as
+    ``query.parse_query`` builds it: spans nested to the left, each next word exactly ``slop``
+    positions after the last (``mindist == slop``, in order). None for anything else."""
+    if isinstance(q, SpanNear):
+        if not (q.ordered and q.slop == q.mindist and q.slop >= 1):
+            return None
+        left = _phrase_chain(q.a)
+        right = _phrase_words(q.b)
+        if left is None or right is None:
+            return None
+        return [*left, (left[-1][0] + q.slop, right)]
+    words = _phrase_words(q)
+    return None if words is None else [(0, words)]
 
 
 def top_documents(scores: np.ndarray, docs: np.ndarray, limit: int) -> list[tuple[int, float]]:

@@ -293,18 +293,22 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if bad else EXIT_OK
 
 
-def _log_format(chosen: str | None) -> str:
+def _log_format(chosen: str | None, parser: argparse.ArgumentParser) -> str:
     if chosen:
         return chosen
     configured = os.environ.get("SEARCHSVC_LOG_FORMAT", "").strip().lower()
-    if configured in LOG_FORMATS:
+    if configured:
+        if configured not in LOG_FORMATS:
+            parser.error(f"SEARCHSVC_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                         f"not {configured!r}")
         return configured
     return "text" if sys.stderr.isatty() else "json"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    configure_logging(_log_format(args.log_format), "info")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    configure_logging(_log_format(args.log_format, parser), "info")
     handlers = {
         "rebuild": _rebuild,
         "update": _rebuild,

@@ -6,10 +6,14 @@ import datetime as dt
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 
 from indexer.logs import JsonFormatter, configure_logging
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -86,3 +90,30 @@ def test_configure_logging_replaces_earlier_handlers(restore_root):
 def test_unknown_format_or_level_is_rejected(fmt, level, restore_root):
     with pytest.raises(ValueError):
         configure_logging(fmt, level, stream=io.StringIO())
+
+
+def _indexer(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args], cwd=ROOT, capture_output=True, text=True,
+        env={**environ, **env}, timeout=120,
+    )
+
+
+def test_the_indexer_logs_json_lines_when_not_on_a_terminal(tmp_path):
+    done = _indexer("status", "--index-dir", str(tmp_path / "none"))
+    assert done.returncode == 5
+    [line] = done.stderr.strip().splitlines()
+    event = json.loads(line)
+    assert event["level"] == "error" and event["logger"] == "searchsvc.index"
+    assert "no index has been published" in event["message"]
+    text = _indexer("--log-format", "text", "status", "--index-dir", str(tmp_path / "none"))
+    assert "ERROR searchsvc.index: no index has been published" in text.stderr
+    configured = _indexer("status", "--index-dir", str(tmp_path / "none"),
+                          SEARCHSVC_LOG_FORMAT="text")
+    assert configured.stderr.startswith("20") and "ERROR searchsvc.index" in configured.stderr
+
+
+def test_the_indexer_rejects_an_unknown_log_format():
+    done = _indexer("status", SEARCHSVC_LOG_FORMAT="xml")
+    assert done.returncode == 2 and "SEARCHSVC_LOG_FORMAT must be one of" in done.stderr

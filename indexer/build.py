@@ -307,9 +307,22 @@ def rebuild(  # noqa: PLR0913
         records = withholding.filter(iter_records(corpus, vocabulary))
         write_generation(building, records, report, jobs, on_record)
         report.withheld = {"removed": withholding.removed, "expired": withholding.expired}
-        withheld_any = withholding.removed + withholding.expired > 0
         finish_generation(
             building, index_dir, report, corpus, vocabulary, max_errors, started,
-            keep=1 if withheld_any else generations.KEEP_GENERATIONS,
+            keep=1 if _published_holds(index_dir, withholding.ids)
+            else generations.KEEP_GENERATIONS,
         )
     return report
+
+
+def _published_holds(index_dir: Path, ids: set[str]) -> bool:
+    """Whether the published generation (about to become the one kept for rollback) has
+    any of these records."""
+    if not ids:
+        return False
+    try:
+        current = generations.current_generation(index_dir)
+        with index.open_dir(str(current)).reader() as reader:
+            return any(("id", record_id) in reader for record_id in ids)
+    except Exception:  # noqa: BLE001 - unreadable: nothing worth keeping for rollback either
+        return True

@@ -41,15 +41,17 @@ class Withholding:
     today: dt.date = field(default_factory=dt.date.today)
     removed: int = 0
     expired: int = 0
+    ids: set[str] = field(default_factory=set)
 
     def withheld(self, record: Record) -> bool:
         if record.id in self.removals:
             self.removed += 1
-            return True
-        if is_expired(record.expires, self.today):
+        elif is_expired(record.expires, self.today):
             self.expired += 1
-            return True
-        return False
+        else:
+            return False
+        self.ids.add(record.id)
+        return True
 
     def filter(self, items: Iterable[Record | BadRecord]) -> Iterator[Record | BadRecord]:
         for item in items:

@@ -158,6 +158,17 @@ def test_a_rebuild_withholds_records_too(corpus: Path, tmp_path: Path) -> None:
     assert report.withheld == {"removed": 1, "expired": 1}
     assert _search(index_dir, "qwertyuiopsson")["total"] == 0
     assert Engine(index_dir).snapshot().document(victim) is None
+    # The generation it replaced never held them: it stays for rollback. Not so once it has.
+    first = generations.published_name(index_dir)
+    rebuild([corpus], index_dir, jobs=1, removals=frozenset({victim}),
+            today=dt.date(2026, 11, 15))
+    assert generations.previous_name(index_dir) == first
+    assert first in generations.published_generations(index_dir)
+    rebuild([corpus], index_dir, jobs=1, today=dt.date(2026, 11, 15))  # victim back
+    rebuild([corpus], index_dir, jobs=1, removals=frozenset({victim}),
+            today=dt.date(2026, 11, 15))
+    assert generations.previous_name(index_dir) is None
+    assert len(generations.published_generations(index_dir)) == 1
 
 
 def test_an_unreadable_expiry_is_a_bad_record(corpus: Path, tmp_path: Path) -> None:

@@ -160,14 +160,23 @@ class AnalyzeResource(_Resource):
         resp.media = {"lang": language, "tokens": self.engine.snapshot().analyze(language, text)}
 
 
-class HealthResource(_Resource):
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+class _IndexStatus(_Resource):
+    """A health check: never cached, and 503 saying what is wrong without a readable index."""
+
+    def _snapshot(self, resp: falcon.Response):
         resp.cache_control = ["no-store"]
         try:
-            snapshot = self.engine.snapshot()
+            return self.engine.snapshot()
         except errors.IndexMissing as exc:
             resp.status = falcon.HTTP_503
             resp.media = {"status": "unavailable", "description": str(exc)}
+            return None
+
+
+class HealthResource(_IndexStatus):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        snapshot = self._snapshot(resp)
+        if snapshot is None:
             return
         manifest = snapshot.manifest
         resp.media = {
@@ -188,14 +197,10 @@ class LivenessResource:
         resp.media = {"status": "alive"}
 
 
-class ReadinessResource(_Resource):
+class ReadinessResource(_IndexStatus):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.cache_control = ["no-store"]
-        try:
-            snapshot = self.engine.snapshot()
-        except errors.IndexMissing as exc:
-            resp.status = falcon.HTTP_503
-            resp.media = {"status": "unavailable", "description": str(exc)}
+        snapshot = self._snapshot(resp)
+        if snapshot is None:
             return
         resp.media = {"status": "ready", "generation": snapshot.generation}
 

@@ -172,11 +172,7 @@ def _switch(index_dir: Path, name: str) -> None:
 
 
 def previous_name(index_dir: Path) -> str | None:
-    try:
-        name = (index_dir / PREVIOUS_FILE).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return name or None
+    return _read_name(index_dir / PREVIOUS_FILE)
 
 
 def rollback(index_dir: Path) -> str:
@@ -229,12 +225,17 @@ def adopt(index_dir: Path, source: Path) -> str:
     return name
 
 
-def published_name(index_dir: Path) -> str | None:
+def _read_name(path: Path) -> str | None:
+    """The generation name a ``CURRENT`` or ``PREVIOUS`` file holds, if any."""
     try:
-        name = (index_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        name = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
     return name or None
+
+
+def published_name(index_dir: Path) -> str | None:
+    return _read_name(index_dir / CURRENT_FILE)
 
 
 def current_generation(index_dir: Path) -> Path:

@@ -184,9 +184,6 @@ def _rebuild(args: argparse.Namespace) -> int:
         report = build(
             corpus, index_dir, args.jobs, args.max_errors, on_record=progress, removals=removals
         )
-    except generations.RebuildLocked as exc:
-        log.error("%s", exc)
-        return EXIT_LOCKED
     except TooManyBadRecords as exc:
         log.error("%s", exc)
         return EXIT_TOO_MANY_BAD
@@ -229,11 +226,7 @@ def _counts(counter) -> str:
 
 def _status(args: argparse.Namespace) -> int:
     index_dir = args.index_dir or generations.default_index_dir()
-    try:
-        manifest = generations.read_manifest(generations.current_generation(index_dir))
-    except generations.IndexMissing as exc:
-        log.error("%s", exc)
-        return EXIT_NO_INDEX
+    manifest = generations.read_manifest(generations.current_generation(index_dir))
     print(f"index directory: {index_dir}")
     print(f"generation:      {manifest['generation']}")
     print(f"built at:        {manifest['built_at']} ({manifest['seconds']} s)")
@@ -247,15 +240,8 @@ def _status(args: argparse.Namespace) -> int:
 
 def _rollback(args: argparse.Namespace) -> int:
     index_dir = args.index_dir or generations.default_index_dir()
-    try:
-        with generations.rebuild_lock(index_dir):
-            name = generations.rollback(index_dir)
-    except generations.RebuildLocked as exc:
-        log.error("%s", exc)
-        return EXIT_LOCKED
-    except generations.IndexMissing as exc:
-        log.error("%s", exc)
-        return EXIT_NO_INDEX
+    with generations.rebuild_lock(index_dir):
+        name = generations.rollback(index_dir)
     print(f"published generation {name} again in {index_dir}")
     return EXIT_OK
 
@@ -264,12 +250,6 @@ def _publish(args: argparse.Namespace) -> int:
     index_dir = args.index_dir or generations.default_index_dir()
     try:
         name = generations.adopt(index_dir, args.generation)
-    except generations.RebuildLocked as exc:
-        log.error("%s", exc)
-        return EXIT_LOCKED
-    except generations.IndexMissing as exc:
-        log.error("%s", exc)
-        return EXIT_NO_INDEX
     except OSError as exc:
         log.error("publishing %s failed: %s; the published index was left as it was",
                   args.generation, exc)
@@ -317,7 +297,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": _status,
         "check": _check,
     }
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except generations.RebuildLocked as exc:
+        log.error("%s", exc)
+        return EXIT_LOCKED
+    except generations.IndexMissing as exc:
+        log.error("%s", exc)
+        return EXIT_NO_INDEX
 
 
 if __name__ == "__main__":

@@ -80,12 +80,6 @@ def _make_query(text: str, languages: tuple[str, ...]) -> whoosh_query.Query:
     return query_module.parse_query(text, languages)
 
 
-def _query_terms(text: str, languages: tuple[str, ...], reader) -> dict[str, set[str]]:
-    """Index terms per field that the query matches, for highlighting."""
-    found = query_module.query_terms(text, languages, reader)
-    return {f: set(t) for f, t in found.items()}
-
-
 def _edits1(word: str, alphabet: str) -> set[str]:
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = {a + b[1:] for a, b in splits if b}
@@ -195,8 +189,6 @@ class Snapshot:
             self._closer()
             raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
         self.scorer = QueryScorer(self._searcher)
-        self._leaves = list(reader.leaf_readers())
-        self._leaf_bases = [base for _, base in self._leaves]
         self._words: dict[str, WordList] = {}
         self._lock = threading.Lock()
         # whoosh readers keep file positions: one request at a time reads through them.
@@ -281,22 +273,12 @@ class Snapshot:
         field_name = body_field(language)
         keys = terms.get(field_name, set()) | terms.get(title_field(language), set())
         found: dict[int, str] = {}
+        doc = np.array([docnum])
         for key in sorted(keys):
-            docs = self.scorer.term(field_name, key).docs
-            at = int(np.searchsorted(docs, docnum))
-            if at == len(docs) or docs[at] != docnum:
-                continue
-            leaf, base = self._leaf_of(docnum)
-            m = leaf.postings(field_name, key.encode("utf-8"))
-            m.skip_to(docnum - base)
-            if m.is_active() and m.id() == docnum - base:
-                for position in m.value_as("positions"):
+            for _, positions in self.scorer.positions(field_name, key, doc):
+                for position in positions:
                     found.setdefault(position, key)
         return found
-
-    def _leaf_of(self, docnum: int):
-        at = bisect.bisect_right(self._leaf_bases, docnum) - 1
-        return self._leaves[at]
 
     def _snippet(self, docnum: int, stored: dict, terms: dict[str, set[str]]) -> str:
         """The best passage, from the body text in the language the query matched best (the
@@ -363,7 +345,7 @@ class Snapshot:
             else:
                 chosen = top_documents(scored.scores, docs, first + size)[first:]
             terms = (
-                _query_terms(request.q, LANGUAGES, self.scorer.expanding)
+                query_module.query_terms(request.q, LANGUAGES, self.scorer.expanding)
                 if request.q.strip()
                 else {}
             )

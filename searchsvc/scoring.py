@@ -13,6 +13,7 @@ every query gets whoosh's score; only the common ones get it fast.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -260,23 +261,29 @@ class QueryScorer:
         ``offset`` positions into it."""
         found: dict[int, set[int]] = {}
         for term in terms:
-            docs = np.intersect1d(self.term(term.fieldname, term.text).docs, candidates)
-            if not len(docs):
-                continue
-            btext = self._searcher.schema[term.fieldname].to_bytes(term.text)
-            for leaf, base in self._reader.leaf_readers():
-                local = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
-                if not len(local) or (term.fieldname, btext) not in leaf:
-                    continue
-                m = leaf.postings(term.fieldname, btext)
-                decode = m.format.decode_positions
-                for doc in local.tolist():
-                    m.skip_to(doc)
-                    if m.is_active() and m.id() == doc:
-                        found.setdefault(doc + base, set()).update(
-                            p - offset for p in decode(m.value())
-                        )
+            for doc, positions in self.positions(term.fieldname, term.text, candidates):
+                found.setdefault(doc, set()).update(p - offset for p in positions)
         return found
+
+    def positions(
+        self, field_name: str, text: str, candidates: np.ndarray
+    ) -> Iterator[tuple[int, list[int]]]:
+        """(doc, the token positions the index stores for a term) for those of
+        ``candidates`` (ascending doc numbers) that hold it."""
+        docs = np.intersect1d(self.term(field_name, text).docs, candidates)
+        if not len(docs):
+            return
+        btext = self._searcher.schema[field_name].to_bytes(text)
+        for leaf, base in self._reader.leaf_readers():
+            local = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
+            if not len(local) or (field_name, btext) not in leaf:
+                continue
+            m = leaf.postings(field_name, btext)
+            decode = m.format.decode_positions
+            for doc in local.tolist():
+                m.skip_to(doc)
+                if m.is_active() and m.id() == doc:
+                    yield doc + base, decode(m.value())
 
     def _expanded(self, q: whoosh_query.MultiTerm) -> Scored:
         """A prefix, wildcard or fuzzy word as whoosh scores it: the Or of the terms it

@@ -149,6 +149,15 @@ def _section_offsets(record: Record) -> list[tuple[str, int, int]]:
     return offsets
 
 
+def stored_text_in(stored: dict[str, Any], language: str) -> str:
+    """A stored document's body text in one language, as the indexer analysed it
+    (``Record.text_in``: its sections of that language, joined); without a section in that
+    language, the whole body."""
+    body = stored.get("body") or ""
+    spans = [(s, e) for lang, s, e in stored.get("sections") or [] if lang == language]
+    return "\n\n".join(body[s:e] for s, e in spans) if spans else body
+
+
 def record_to_document(record: Record) -> dict[str, Any]:
     """The whoosh fields of a record: its text per language, stored fields and facets."""
     languages = record.languages() or [record.language or "en"]

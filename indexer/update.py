@@ -37,6 +37,7 @@ from indexer.build import (
     finish_generation,
     rebuild,
     record_to_document,
+    stored_text_in,
 )
 from indexer.records import LANGUAGES, BadRecord, Record
 from indexer.withheld import Withholding
@@ -76,15 +77,11 @@ def _indexed(reader) -> dict[str, tuple[int, str]]:
 def _texts(stored: dict) -> list[tuple[str, str]]:
     """(language, text) of each text the indexer analysed for a stored document: its title in
     its main language and its body per language (see ``build.record_to_document``)."""
-    body = stored.get("body") or ""
-    sections = stored.get("sections") or []
     main = stored.get("language")
     texts = [(main, stored.get("title") or "")] if main in LANGUAGES else []
-    for language in dict.fromkeys(lang for lang, _, _ in sections):
+    for language in dict.fromkeys(lang for lang, _, _ in stored.get("sections") or []):
         if language in LANGUAGES:
-            texts.append(
-                (language, "\n\n".join(body[s:e] for lang, s, e in sections if lang == language))
-            )
+            texts.append((language, stored_text_in(stored, language)))
     return texts
 
 

@@ -28,7 +28,7 @@ from whoosh import query as whoosh_query
 
 from indexer import generations
 from indexer.analysis import TOKEN_PATTERN, normalize_text, stop_words
-from indexer.build import LABELS_FILE
+from indexer.build import LABELS_FILE, stored_text_in
 from indexer.generations import IndexMissing
 from indexer.records import LANGUAGES
 from indexer.schema import TITLE_SEPARATOR, body_field, title_field, titles_field
@@ -283,7 +283,6 @@ class Snapshot:
     def _snippet(self, docnum: int, stored: dict, terms: dict[str, set[str]]) -> str:
         """The best passage, from the body text in the language the query matched best (the
         record's main language on a tie)."""
-        body = stored.get("body") or ""
         sections = stored.get("sections") or []
         main = stored.get("language") if stored.get("language") in LANGUAGES else "en"
         present = [lang for lang, _, _ in sections if lang in LANGUAGES]
@@ -295,10 +294,7 @@ class Snapshot:
             if found > best[0]:
                 best = (found, language, positions)
         _, language, positions = best
-        # The text the index saw for the language: its sections, joined as the indexer joins
-        # them (``Record.text_in``); a record without sections is all in its main language.
-        spans = [(s, e) for lang, s, e in sections if lang == language]
-        text = "\n\n".join(body[s:e] for s, e in spans) if spans else body
+        text = stored_text_in(stored, language)
         return snippet(text, spans_at(text, positions))
 
     def _hit(self, docnum: int, score: float | None, terms: dict, ui: str) -> dict:

@@ -278,8 +278,10 @@ class QueryScorer:
             local = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
             if not len(local) or (field_name, btext) not in leaf:
                 continue
+            # A segment with deleted documents hands out a filtering matcher, which has no
+            # format of its own: the field's is the same.
             m = leaf.postings(field_name, btext)
-            decode = m.format.decode_positions
+            decode = self._searcher.schema[field_name].format.decode_positions
             for doc in local.tolist():
                 m.skip_to(doc)
                 if m.is_active() and m.id() == doc:

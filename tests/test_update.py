@@ -92,7 +92,8 @@ def test_update_equals_a_rebuild_of_the_same_corpus(corpus: Path, tmp_path: Path
     # The same corpus rebuilt from scratch: the same documents, matches and word counts.
     fresh = tmp_path / "fresh"
     rebuild([corpus], fresh, jobs=1, today=TODAY)
-    for q in ("päätös", "kaupunki", "department", "domstol", "omaishoito", ""):
+    for q in ("päätös", "kaupunki", "department", "domstol", "omaishoito", "",
+              '"korkein hallinto-oikeus"', '"secretary of state"'):
         ours, theirs = _search(index_dir, q), _search(fresh, q)
         assert ours["total"] == theirs["total"], q
         assert {h["id"] for h in ours["hits"]} == {h["id"] for h in theirs["hits"]}, q

@@ -5,7 +5,7 @@ Layout of an index directory::
     CURRENT                    name of the published generation (replaced atomically)
     PREVIOUS                   name of the generation published before it (for rollback)
     rebuild.lock               flock'ed by the one rebuild allowed at a time
-    generations/<name>/        a complete, self-contained whoosh index + manifest.json
+    generations/<name>/        a complete, self-contained generation (``indexer.contract``)
     generations/.building-*/   a build in progress (or killed); never read by the service
 
 A reader resolves ``CURRENT`` once and then only touches that generation's directory, which
@@ -26,11 +26,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from indexer import writer_processes
+from indexer.contract import MANIFEST_FILE, read_manifest
+
 CURRENT_FILE = "CURRENT"
 PREVIOUS_FILE = "PREVIOUS"
 LOCK_FILE = "rebuild.lock"
 GENERATIONS_DIR = "generations"
-MANIFEST_FILE = "manifest.json"
 BUILDING_PREFIX = ".building-"
 KEEP_GENERATIONS = 2  # the published one and one to roll back to
 
@@ -43,10 +45,6 @@ class RebuildLocked(Exception):
     """Another rebuild holds the lock of this index directory."""
 
 
-def default_index_dir() -> Path:
-    return Path(os.environ.get("SEARCHSVC_INDEX_DIR") or "var/index")
-
-
 def new_generation_name(now: dt.datetime | None = None) -> str:
     """A name that sorts by build time, to the microsecond (rebuilds can follow within one
     second), with a random tail so two machines never pick the same name."""
@@ -54,36 +52,15 @@ def new_generation_name(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
 
 
-_held_lock_fds: set[int] = set()
-
-
-def _close_inherited_locks() -> None:
-    """In a forked child (whoosh's writer processes), let go of the parent's lock file.
-
-    A flock lives as long as any copy of its descriptor: a writer process outliving a
-    killed rebuild would otherwise keep the lock and block every later rebuild.
-    """
-    for fd in _held_lock_fds:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _held_lock_fds.clear()
-
-
-os.register_at_fork(after_in_child=_close_inherited_locks)
-
-
 @contextmanager
 def rebuild_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index directory's rebuild lock, or fail at once.
 
     flock is released by the kernel when the process dies, so a killed rebuild never leaves
-    a stale lock behind.
+    a stale lock behind (nor do its writer processes: ``indexer.writer_processes``).
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    _held_lock_fds.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -97,9 +74,9 @@ def rebuild_lock(index_dir: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        with writer_processes.holding_lock(fd):
+            yield
     finally:
-        _held_lock_fds.discard(fd)
         os.close(fd)
 
 
@@ -137,12 +114,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write_manifest(generation: Path, manifest: dict[str, Any]) -> None:
+    """``manifest.json`` of a generation being built."""
     _write_atomically(generation / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True))
-
-
-def read_manifest(generation: Path) -> dict[str, Any]:
-    with open(generation / MANIFEST_FILE, encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def publish(index_dir: Path, building: Path, name: str, keep: int = KEEP_GENERATIONS) -> Path:
@@ -201,7 +174,7 @@ def adopt(index_dir: Path, source: Path) -> str:
         expected = int(manifest["documents"])
         with whoosh_index.open_dir(str(source)).reader() as reader:
             found = reader.doc_count()
-    except Exception as exc:  # noqa: BLE001 - any unreadable copy is refused the same way
+    except Exception as exc:  # any unreadable copy is refused the same way
         raise IndexMissing(f"{source} is not a complete index generation: {exc}") from exc
     if found != expected:
         raise IndexMissing(

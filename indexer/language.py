@@ -7,7 +7,8 @@ import re
 import threading
 from dataclasses import dataclass
 
-from indexer.records import LANGUAGES, Section
+from indexer.contract import LANGUAGES
+from indexer.records import Section
 
 # Fewer letters than this and we do not guess at all ("§ 57", "Mon, 04/29/2024 - 08:51").
 MIN_LETTERS = 10

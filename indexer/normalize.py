@@ -20,13 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from indexer import dates, language
+from indexer.contract import YEAR_MAX, YEAR_MIN
 from indexer.readers import iter_raw_records
-from indexer.records import CORE_FIELDS, BadRecord, RawRecord, Record, Section
+from indexer.records import CORE_FIELDS, BadRecord, RawRecord, Record, Section, title_from_text
 from indexer.vocabulary import Vocabulary
 
-TITLE_MAX = 200
-YEAR_MIN = 1800
-YEAR_MAX = 2100
 FACET_FIELDS = ("organization", "division", "doc_type")
 
 # Spellings of the three languages seen in metadata besides the codes themselves.
@@ -40,7 +38,6 @@ LANGUAGE_NAMES = {
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
 _FINNISH_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?")
-_WORD = re.compile(r"\w")
 
 
 def _type_name(value: Any) -> str:
@@ -64,23 +61,6 @@ def _record_id(raw: RawRecord) -> str:
     if not value or not value.strip():
         raise BadRecord(raw.path, raw.line, "no id")
     return value.strip()
-
-
-def _first_line(text: str) -> str:
-    """The first line with a word in it, cut to ``TITLE_MAX`` characters at a space."""
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if _WORD.search(line):
-            break
-    else:
-        return ""
-    if len(line) <= TITLE_MAX:
-        return line
-    cut = line[: TITLE_MAX - 1]
-    space = cut.rfind(" ")
-    if space > TITLE_MAX // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + "…"
 
 
 def parse_date(value: str) -> dt.date | None:
@@ -163,7 +143,7 @@ def normalize(raw: RawRecord, vocabulary: Vocabulary) -> Record:
     if not title and not body:
         raise BadRecord(raw.path, raw.line, "no text")
     if not title:
-        title = _first_line(body)
+        title = title_from_text(body)
     url = (_string(raw, "url") or "").strip() or None
     source = (_string(raw, "source") or "").strip() or None
 

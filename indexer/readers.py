@@ -18,12 +18,11 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
-from indexer.records import BadRecord, RawRecord
+from indexer.records import BadRecord, RawRecord, title_from_text
 
 FOLDER_DEFAULTS = "folder.meta.json"
 SIDECAR_SUFFIX = ".meta.json"
 PAGE_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
-TITLE_MAX_CHARS = 200
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +202,7 @@ def _read_page(path: Path, kind: str, root: Path, defaults: dict[str, Any]) -> R
         body, title = _html_text(_decode_html(data))
     else:
         body, title = _normalise_newlines(_decode(data, utf16=True)), None
-    title = title or _first_line(body)
+    title = title or title_from_text(body)
 
     fields: dict[str, Any] = {"id": "file:" + _relative_id(path, root)}
     if title:
@@ -226,18 +225,6 @@ def _relative_id(path: Path, root: Path) -> str:
     except ValueError:
         relative = Path(path.name)
     return relative.with_suffix("").as_posix()
-
-
-def _first_line(text: str) -> str | None:
-    """The first line with a letter or digit in it ("/" lines left by scrapers are skipped)."""
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if any(c.isalnum() for c in line):
-            if len(line) > TITLE_MAX_CHARS:
-                cut = line[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]
-                line = (cut if len(cut) > TITLE_MAX_CHARS // 2 else line[:TITLE_MAX_CHARS]) + "…"
-            return line
-    return None
 
 
 def _normalise_newlines(text: str) -> str:
@@ -424,7 +411,7 @@ def _trafilatura_paragraphs(tree: Any) -> list[str]:
     import trafilatura
 
     try:
-        document = trafilatura.bare_extraction(
+        document: Any = trafilatura.bare_extraction(
             deepcopy(tree), include_comments=True, include_tables=True, favor_recall=True
         )
     except Exception as exc:  # a library bug on odd markup must not lose the page

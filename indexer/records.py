@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-LANGUAGES = ("fi", "sv", "en")
+TITLE_MAX = 200
+_WORD = re.compile(r"\w")
 
 # Fields a record may carry that the indexer understands; anything else is kept in ``extra``.
 CORE_FIELDS = (
@@ -97,3 +99,21 @@ class Record:
 
     def text_in(self, language: str) -> str:
         return "\n\n".join(s.text for s in self.sections if s.language == language)
+
+
+def title_from_text(text: str) -> str:
+    """The title of a record that has none: the first line with a word in it, cut at a space
+    to at most ``TITLE_MAX`` characters with the ellipsis ("" if no line has a word)."""
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if _WORD.search(line):
+            break
+    else:
+        return ""
+    if len(line) <= TITLE_MAX:
+        return line
+    cut = line[: TITLE_MAX - 1]
+    space = cut.rfind(" ")
+    if space > TITLE_MAX // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"

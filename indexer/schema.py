@@ -1,49 +1,29 @@
-"""The whoosh schema: per-language text fields, stored display fields and facet columns."""
+"""The whoosh schema: per-language text fields, stored display fields and facet columns.
+
+Field names and what the stored fields hold are part of the index contract
+(``indexer.contract``); this module says how each is indexed.
+"""
 
 from __future__ import annotations
 
 from whoosh import fields
 
-from indexer.analysis import normalize_text, parts_analyzer, stem_analyzer, text_analyzer
+from indexer.analysis import parts_analyzer, stem_analyzer, text_analyzer
+from indexer.contract import (
+    LANGUAGES,
+    PARALLEL_ID_FIELD,
+    body_field,
+    parts_field,
+    title_field,
+    titles_field,
+)
 from indexer.formats import TermFrequency, TermPositions
 from indexer.lexicon import COMPOUND_LANGUAGES
-from indexer.records import LANGUAGES
 
 TITLE_BOOST = 2.0
 BODY_BOOST = 1.0
 # Compound parts find ``lautakunta`` in ``tarkastuslautakunnan``, below a whole-word match.
 PARTS_BOOST = 0.4
-
-FACET_FIELDS = ("language", "year", "division", "doc_type", "organization")
-
-
-def title_field(language: str) -> str:
-    return f"title_{language}"
-
-
-def body_field(language: str) -> str:
-    return f"body_{language}"
-
-
-def parts_field(language: str) -> str:
-    return f"parts_{language}"
-
-
-def titles_field(language: str) -> str:
-    return f"titles_{language}"
-
-
-TITLE_SEPARATOR = "\x1f"
-MAX_TITLE_PHRASE = 200
-
-
-def title_phrase(title: str) -> str:
-    """The term that completes a title in ``/suggest``: the title as typed (normalised, one
-    space between words), then the title as written, so a prefix finds it and a search box
-    can show it as it is."""
-    shown = " ".join(title.split())[:MAX_TITLE_PHRASE]
-    typed = " ".join(normalize_text(shown).split())
-    return f"{typed}{TITLE_SEPARATOR}{shown}"
 
 
 def _text(analyzer, posting_format) -> fields.TEXT:
@@ -78,10 +58,10 @@ def build_schema(stem_only: bool = False) -> fields.Schema:
         extra=fields.STORED(),
         content_hash=fields.ID(stored=True, sortable=True),
         expires=fields.ID(stored=True, sortable=True),
-        # The id of the same record in the other official language, so a record's
-        # translations are found from either side.
-        parallel_id=fields.ID(),
     )
+    # The id of the same record in the other official language, so a record's translations
+    # are found from either side.
+    schema.add(PARALLEL_ID_FIELD, fields.ID())
     for language in LANGUAGES:
         analyzer = stem_analyzer(language) if stem_only else text_analyzer(language)
         schema.add(title_field(language), _text(analyzer, TermPositions(field_boost=TITLE_BOOST)))

@@ -15,10 +15,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from indexer.records import LANGUAGES
+from indexer.contract import LANGUAGES, UNKNOWN_PREFIX
 
 FACETS = ("organization", "division", "doc_type")
-UNKNOWN_PREFIX = "other:"
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "corpus" / "vocabulary.json"
 
 # Values that say "no value": they map to None rather than to a derived key.

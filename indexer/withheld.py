@@ -30,7 +30,9 @@ def read_removal_lists(paths: Sequence[str | Path]) -> frozenset[str]:
 
 
 def is_expired(expires: str | None, today: dt.date) -> bool:
-    return bool(expires) and expires[:10] <= today.isoformat()
+    if not expires:
+        return False
+    return expires[:10] <= today.isoformat()
 
 
 @dataclass

@@ -1,0 +1,157 @@
+"""What a published generation holds: the contract between the builder and the service.
+
+The builder (``indexer.build``, ``indexer.update``) writes a generation directory; the service
+(``searchsvc``) reads it through the names in this module and nothing else of the builder's.
+
+A generation directory::
+
+    manifest.json        the build's report: generation name, schema version, counts, corpus
+    labels.json          {column: {key: {fi, sv, en}}}: labels of division, doc_type and
+                         organization keys (a key ``other:<slug>`` not listed there is labelled
+                         from its slug)
+    words-<lang>.tsv     the words people type, sorted, ``word<TAB>texts`` per line: in how many
+                         titles and bodies of that language the word occurs (spelling, completion)
+    MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title, body and
+                         (fi, sv) compound-parts field, a whole-title completion field, and the
+                         stored and column fields of ``StoredDocument``
+
+Texts are indexed as ``normalize_text`` makes them and cut into words by ``TOKEN_PATTERN``; a
+stored position is the number of ``TOKEN_PATTERN`` matches before the word in the normalised
+text (stop words included), so the service can find a matched word in a stored body again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, TypedDict
+
+LANGUAGES = ("fi", "sv", "en")
+# A generation written with another schema version is rebuilt, not updated.
+SCHEMA_VERSION = 3
+
+MANIFEST_FILE = "manifest.json"
+LABELS_FILE = "labels.json"
+
+YEAR_MIN = 1800
+YEAR_MAX = 2100
+# Facet keys the vocabulary does not know: ``other:<slug of the original value>``.
+UNKNOWN_PREFIX = "other:"
+# Columns (sortable fields) one value per document: the facets, and what sorts by date.
+FACET_COLUMNS = ("year", "language", "division", "doc_type", "organization")
+DATE_COLUMN = "date"
+# Indexed (not stored): the id a record names as its translation, so it is found from either side.
+PARALLEL_ID_FIELD = "parallel_id"
+
+# The whole-title completion term: the title as typed (normalised, single spaces), this
+# separator, the title as written.
+TITLE_SEPARATOR = "\x1f"
+MAX_TITLE_PHRASE = 200
+
+
+class StoredDocument(TypedDict, total=False):
+    """The stored fields of an indexed record."""
+
+    id: str
+    title: str
+    body: str
+    url: str
+    date: str  # ISO date
+    year: int
+    language: str  # the record's main language
+    languages: str  # every language of its sections, comma-separated
+    division: str  # vocabulary keys
+    doc_type: str
+    organization: str
+    source: str
+    # Where each language's text lies in the body: [(language, start, end), ...].
+    sections: list[tuple[str, int, int]]
+    extra: dict[str, Any]  # every other field of the record (``parallel_id``, ``*_raw``, ...)
+    content_hash: str
+    expires: str
+
+
+def title_field(language: str) -> str:
+    return f"title_{language}"
+
+
+def body_field(language: str) -> str:
+    return f"body_{language}"
+
+
+def parts_field(language: str) -> str:
+    return f"parts_{language}"
+
+
+def titles_field(language: str) -> str:
+    return f"titles_{language}"
+
+
+# --- the text as the index sees it ----------------------------------------------------------
+
+# Soft hyphen, zero-width space/joiners, word joiner, BOM: invisible, but they split words.
+INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+APOSTROPHES = re.compile("[\u2019\u02bc`]")
+
+# A word, or a code that must stay one token: a section sign with its number ("§ 57"), words
+# and numbers joined by inner hyphens, slashes, dots or colons ("2021-004218", "3d-tulostus",
+# "kko:2020:12", "28.4.2026"), inner apostrophes ("department's").
+TOKEN_PATTERN = re.compile(r"§\s*\d+[a-z]?|\w+(?:[-/.:'’]\w+)*")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, drop invisible characters, lowercase; ä, ö and å stay letters of their own."""
+    text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return APOSTROPHES.sub("'", text).lower()
+
+
+def title_phrase(title: str) -> str:
+    """The term that completes a title in ``/suggest``: the title as typed (normalised, one
+    space between words), then the title as written, so a prefix finds it and a search box
+    can show it as it is."""
+    shown = " ".join(title.split())[:MAX_TITLE_PHRASE]
+    typed = " ".join(normalize_text(shown).split())
+    return f"{typed}{TITLE_SEPARATOR}{shown}"
+
+
+def stored_text_in(stored: StoredDocument, language: str) -> str:
+    """A stored document's body text in one language, as the indexer analysed it (its
+    sections of that language, joined by a blank line); without a section in that language,
+    the whole body."""
+    body = stored.get("body") or ""
+    spans = [(s, e) for lang, s, e in stored.get("sections") or [] if lang == language]
+    return "\n\n".join(body[s:e] for s, e in spans) if spans else body
+
+
+# --- files beside the index -----------------------------------------------------------------
+
+
+def read_manifest(generation: Path) -> dict[str, Any]:
+    with open(generation / MANIFEST_FILE, encoding="utf-8") as handle:
+        manifest: dict[str, Any] = json.load(handle)
+    return manifest
+
+
+def read_labels(generation: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """``labels.json``, or no labels if the generation has none."""
+    path = generation / LABELS_FILE
+    if not path.is_file():
+        return {}
+    labels: dict[str, dict[str, dict[str, str]]] = json.loads(path.read_text(encoding="utf-8"))
+    return labels
+
+
+def words_file(generation: Path, language: str) -> Path:
+    return generation / f"words-{language}.tsv"
+
+
+def read_words(generation: Path, language: str) -> list[tuple[str, int]]:
+    """A generation's sorted (word, texts) list for one language."""
+    pairs = []
+    with open(words_file(generation, language), encoding="utf-8") as handle:
+        for line in handle:
+            word, count = line.rstrip("\n").split("\t")
+            pairs.append((word, int(count)))
+    return pairs

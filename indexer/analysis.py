@@ -8,30 +8,12 @@ the index (and into its writer processes).
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
-from collections.abc import Callable
 from importlib import resources
 
 from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
 
+from indexer.contract import LANGUAGES, TOKEN_PATTERN, normalize_text
 from indexer.lexicon import WordKeys, lexicon
-from indexer.records import LANGUAGES
-
-# Soft hyphen, zero-width space/joiners, word joiner, BOM: invisible, but they split words.
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_APOSTROPHES = re.compile("[\u2019\u02bc`]")
-
-# A word, or a code that must stay one token: a section sign with its number ("§ 57"), words
-# and numbers joined by inner hyphens, slashes, dots or colons ("2021-004218", "3d-tulostus",
-# "kko:2020:12", "28.4.2026"), inner apostrophes ("department's").
-TOKEN_PATTERN = re.compile(r"§\s*\d+[a-z]?|\w+(?:[-/.:'’]\w+)*")
-
-
-def normalize_text(text: str) -> str:
-    """NFKC, drop invisible characters, lowercase; ä, ö and å stay letters of their own."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    return _APOSTROPHES.sub("'", text).lower()
 
 
 class _PerLanguage:
@@ -58,14 +40,14 @@ class CodeAwareTokenizer(_PerLanguage, Tokenizer):
     at the same position, so both ``3d-tulostus`` and ``tulostus`` find it and phrases
     still line up. Stop words keep their positions, so phrases across them still match.
 
-    The fields of one language (body and compound parts) are analysed from the same text
-    object one after the other; the tokens of the last text are kept for the next field.
+    The fields of one language (body and compound parts) analyse the same text one after the
+    other, so the words of the last text are kept for the next (``_Recent``).
     """
 
     def __getstate__(self) -> dict:
         return {"language": self.language}
 
-    def __call__(  # noqa: PLR0913 - whoosh's tokenizer protocol
+    def __call__(  # whoosh's tokenizer protocol
         self,
         value: str,
         positions: bool = False,
@@ -105,10 +87,9 @@ class CodeAwareTokenizer(_PerLanguage, Tokenizer):
 
     def words(self, value: str) -> list[tuple[int, str]]:
         """(position, word) of each token that is not a stop word."""
-        global _last_words
-        last = _last_words
-        if last[0] is value and last[1] == self.language:
-            return last[2]
+        found = _recent_words.get(self.language, value)
+        if found is not None:
+            return found
         stops = stop_words(self.language)
         words: list[tuple[int, str]] = []
         append = words.append
@@ -120,17 +101,33 @@ class CodeAwareTokenizer(_PerLanguage, Tokenizer):
             append((pos, word))
             if "-" in word and not word.replace("-", "").isdigit():
                 words.extend((pos, piece) for piece in word.split("-") if len(piece) > 1)
-        _last_words = (value, self.language, words)
-        if word_sink is not None:
-            word_sink(self.language, words)
+        _recent_words.keep(self.language, value, words)
         return words
 
 
-_last_words: tuple[str | None, str, list[tuple[int, str]]] = (None, "", [])
-_last_terms: tuple[list | None, str, tuple[list, list]] = (None, "", ([], []))
-# Set while an index is built (``indexer.spelling.collecting``): receives the words of each
-# new text the tokenizer reads.
-word_sink: Callable[[str, list[tuple[int, str]]], None] | None = None
+class _Recent:
+    """The result of the last call for one input: whoosh analyses a record's body for the body
+    field and again for the compound-parts field, one field after the other.
+
+    An input matches by equality (an identical object first, which is instant), so nothing
+    depends on two fields being handed the same object. Each process has its own."""
+
+    def __init__(self) -> None:
+        self._language = ""
+        self._key: object = None
+        self._value: object = None
+
+    def get(self, language: str, key: object):
+        if language == self._language and key == self._key:
+            return self._value
+        return None
+
+    def keep(self, language: str, key: object, value: object) -> None:
+        self._language, self._key, self._value = language, key, value
+
+
+_recent_words = _Recent()  # text -> the tokenizer's words
+_recent_terms = _Recent()  # the tokenizer's words -> (keys, parts)
 
 
 class LexiconFilter(_PerLanguage, Filter):
@@ -152,13 +149,11 @@ class LexiconFilter(_PerLanguage, Filter):
         Keys and parts are made in one pass and kept for the tokenizer's last word list, which
         the body and the parts field of a language share.
         """
-        global _last_terms
-        last = _last_terms
-        if last[0] is words and last[1] == self.language:
-            keys, parts = last[2]
-        else:
-            keys, parts = self._keys_and_parts(words)
-            _last_terms = (words, self.language, (keys, parts))
+        found = _recent_terms.get(self.language, words)
+        if found is None:
+            found = self._keys_and_parts(words)
+            _recent_terms.keep(self.language, words, found)
+        keys, parts = found
         return parts if self.parts else keys
 
     def _keys_and_parts(self, words):
@@ -222,6 +217,14 @@ class LanguageAnalyzer(CompositeAnalyzer):
     (term, position) pairs as one list, from the same tokenizer and filter code, and the
     formats in ``indexer.formats`` use it. Queries go through ``__call__``.
     """
+
+    @property
+    def language(self) -> str:
+        return self.items[0].language
+
+    def words(self, value: str) -> list[tuple[int, str]]:
+        """(position, word) of the words of a text, as written (normalised), stop words out."""
+        return self.items[0].words(value)
 
     def terms(self, value: str) -> list[tuple[str, int]]:
         tokenizer, term_filter = self.items

@@ -3,6 +3,10 @@
 The encoded postings are exactly whoosh's ``Positions`` and ``Frequency`` (every token has
 boost 1.0, so a term's weight is its frequency times the field boost); only the way to the
 (term, positions) pairs is shorter. Analyzers without ``terms`` take whoosh's path.
+
+``word_values`` runs only when a document is written, so the title and body postings are also
+where the spelling words of each text are counted (``indexer.writer_processes.count_words``):
+once per title and body, never for the compound parts of the same text.
 """
 
 from __future__ import annotations
@@ -12,13 +16,18 @@ from collections import Counter
 from whoosh import formats
 from whoosh.system import pack_uint
 
+from indexer import writer_processes
+
 
 class TermPositions(formats.Positions):
+    """Title and body postings."""
+
     def word_values(self, value, analyzer, **kwargs):
         terms = getattr(analyzer, "terms", None)
         if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
+        writer_processes.count_words(analyzer.language, analyzer.words(value))
         field_boost = self.field_boost
         positions: dict[str, list[int]] = {}
         for term, position in terms(value):
@@ -33,6 +42,8 @@ class TermPositions(formats.Positions):
 
 
 class TermFrequency(formats.Frequency):
+    """Compound-parts postings."""
+
     def word_values(self, value, analyzer, **kwargs):
         terms = getattr(analyzer, "terms", None)
         if terms is None:

@@ -1,62 +1,45 @@
-"""Build a complete index generation from records and publish it."""
+"""Building a generation: the skeleton every rebuild and update runs, and the rebuild itself.
+
+    lock -> fresh building directory -> vocabulary -> [write] -> count check
+         -> labels.json and manifest.json -> publish
+
+``building()`` owns every step but the writing: ``rebuild`` (here) writes a new index from
+the corpus, ``indexer.update.update`` a copy of the published one plus what changed. Whatever
+fails, the building directory is removed, the lock released and the published generation left
+as it was; a killed build leaves a directory that the next one removes, and the kernel
+releases its lock.
+"""
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
-import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from whoosh import index
 from whoosh.fields import Schema
+from whoosh.writing import IndexWriter
 
-from indexer import generations, spelling
-from indexer.lexicon import COMPOUND_LANGUAGES, lexicon
-from indexer.records import LANGUAGES, BadRecord, Record
-from indexer.schema import (
-    body_field,
-    build_schema,
-    parts_field,
-    title_field,
-    title_phrase,
-    titles_field,
-)
+from indexer import generations, spelling, writer_processes
+from indexer.contract import LABELS_FILE, LANGUAGES, SCHEMA_VERSION
+from indexer.documents import document_fields
+from indexer.lexicon import lexicon
+from indexer.normalize import iter_records
+from indexer.records import BadRecord, Record
+from indexer.schema import build_schema
+from indexer.vocabulary import Vocabulary
 from indexer.withheld import Withholding
 
-if TYPE_CHECKING:
-    from indexer.vocabulary import Vocabulary
-
-SCHEMA_VERSION = 3
-LABELS_FILE = "labels.json"
 WRITER_MEMORY_MB = 256
-
-
-_PR_SET_PDEATHSIG = 1
-_writing = False
-
-
-def _die_with_parent() -> None:
-    """Forked writer processes are killed with the rebuild that started them.
-
-    Otherwise a killed rebuild leaves them waiting on their job queue for ever.
-    """
-    if _writing and sys.platform == "linux":
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-os.register_at_fork(after_in_child=_die_with_parent)
+DEFAULT_MAX_ERRORS = 10
 
 
 class BuildFailed(Exception):
@@ -74,14 +57,14 @@ class BuildReport:
     documents: int = 0
     text_bytes: int = 0
     seconds: float = 0.0
-    by_language: Counter = field(default_factory=Counter)
-    by_type: Counter = field(default_factory=Counter)
+    by_language: Counter[str] = field(default_factory=Counter)
+    by_type: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     published: bool = False
     mode: str = "rebuild"  # or "update"
     base: str | None = None  # the generation an update started from
     # update: records added, changed, removed (gone from the corpus), withheld, unchanged
-    changes: Counter = field(default_factory=Counter)
+    changes: Counter[str] = field(default_factory=Counter)
     # records left out: on the removal list, past their expiry
     withheld: dict[str, int] = field(default_factory=dict)
     # Seconds spent in each step, for the summary and the benchmark.
@@ -121,157 +104,96 @@ class BuildReport:
         }
 
 
-def content_hash(record: Record) -> str:
-    """A digest of everything indexed from a record, to tell changed records apart."""
-    digest = hashlib.sha1()
-    # The texts go in as they are (JSON-escaping a long body costs more than hashing it);
-    # their lengths first, so no two different records run together alike.
-    digest.update(f"{len(record.title)}:{len(record.body)}:".encode())
-    digest.update(record.title.encode("utf-8", "surrogatepass"))
-    digest.update(record.body.encode("utf-8", "surrogatepass"))
-    metadata = [record.id, record.url, record.language, record.date, record.year,
-                record.organization, record.division, record.doc_type, record.extra,
-                record.expires]
-    digest.update(json.dumps(metadata, ensure_ascii=False, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
+OnRecord = Callable[[Record | BadRecord], None]
 
 
-def _section_offsets(record: Record) -> list[tuple[str, int, int]]:
-    offsets = []
-    position = 0
-    for section in record.sections:
-        start = record.body.find(section.text, position)
-        if start < 0:
-            continue
-        end = start + len(section.text)
-        offsets.append((section.language, start, end))
-        position = end
-    return offsets
+@dataclass
+class Build:
+    """A rebuild or update under way: what ``building`` hands the step that writes."""
+
+    index_dir: Path
+    path: Path  # the new generation's directory, published when the step has written it
+    corpus: list[str]
+    report: BuildReport
+    vocabulary: Vocabulary
+    withholding: Withholding
+    on_record: OnRecord | None = None
+
+    def records(self) -> Iterator[Record]:
+        """The corpus's good records, withheld ones included; bad ones go to the report.
+        ``on_record`` sees each record, good or bad, once it has been dealt with."""
+        for item in iter_records(self.corpus, self.vocabulary):
+            if isinstance(item, BadRecord):
+                self.report.problems.append(str(item))
+            else:
+                yield item
+            if self.on_record is not None:
+                self.on_record(item)
+
+    def kept_records(self) -> Iterator[Record]:
+        """The good records that are not withheld (on the removal list, or expired)."""
+        return (record for record in self.records() if not self.withholding.withheld(record))
 
 
-def stored_text_in(stored: dict[str, Any], language: str) -> str:
-    """A stored document's body text in one language, as the indexer analysed it
-    (``Record.text_in``: its sections of that language, joined); without a section in that
-    language, the whole body."""
-    body = stored.get("body") or ""
-    spans = [(s, e) for lang, s, e in stored.get("sections") or [] if lang == language]
-    return "\n\n".join(body[s:e] for s, e in spans) if spans else body
+@contextmanager
+def building(
+    mode: str,
+    corpus: Sequence[str | Path],
+    index_dir: Path,
+    max_errors: int = DEFAULT_MAX_ERRORS,
+    on_record: OnRecord | None = None,
+    removals: frozenset[str] = frozenset(),
+    today: dt.date | None = None,
+) -> Iterator[Build]:
+    """Hold the rebuild lock, hand the block a fresh directory to write a generation into,
+    then check what it wrote and publish it.
 
-
-def record_to_document(record: Record) -> dict[str, Any]:
-    """The whoosh fields of a record: its text per language, stored fields and facets."""
-    languages = record.languages() or [record.language or "en"]
-    main = record.language if record.language in languages else languages[0]
-    doc: dict[str, Any] = {
-        "id": record.id,
-        "title": record.title,
-        "body": record.body,
-        "language": main,
-        "languages": ",".join(languages),
-        "sections": _section_offsets(record),
-        "extra": record.extra,
-        "content_hash": content_hash(record),
-        title_field(main): record.title,
-    }
-    if record.title.strip():
-        doc[titles_field(main)] = title_phrase(record.title)
-    parallel = record.extra.get("parallel_id")
-    if isinstance(parallel, str) and parallel:
-        doc["parallel_id"] = parallel
-    for name in ("url", "date", "division", "doc_type", "organization", "source", "expires"):
-        value = getattr(record, name)
-        if value:
-            doc[name] = value
-    if record.year is not None:
-        doc["year"] = record.year
-    for language in languages:
-        body = record.text_in(language)
-        doc[body_field(language)] = body
-        if language in COMPOUND_LANGUAGES:
-            # The same string object as the body: the analyzer reuses its tokens.
-            doc[parts_field(language)] = body
-    return doc
-
-
-def write_generation(
-    path: Path,
-    records: Iterable[Record | BadRecord],
-    report: BuildReport,
-    jobs: int = 1,
-    on_record: Callable[[Record | BadRecord], None] | None = None,
-    schema: Schema | None = None,
-) -> None:
-    """Index every good record into a new whoosh index at ``path``.
-
-    whoosh's multiprocess writer drops a worker's documents when the worker fails (it only
-    prints to stderr and commits the rest), so the documents in the committed index are
-    counted against the records handed over, and any difference fails the build.
+    A generation is refused (``BuildFailed``) when the index holds another number of
+    documents than records were counted into it (whoosh's multiprocess writer drops a failed
+    worker's documents and only prints the error), when more records were skipped than
+    ``max_errors``, or when there were none. The generation published until now is kept for
+    rollback unless it holds a record withheld this time.
     """
-    global _writing
-    schema = schema or build_schema()
-    ix = index.create_in(str(path), schema)
-    if jobs > 1:
-        # Loaded before whoosh forks its writers, the dictionaries are shared copy-on-write
-        # and loaded once, not once per writer.
-        with report.phase("dictionaries"):
-            for language in LANGUAGES:
-                lexicon(language)
-        _writing = True
-        writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
-    else:
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-    with spelling.collecting(path) as words:
-        try:
-            with report.phase("reading and indexing"):
-                for item in records:
-                    if isinstance(item, BadRecord):
-                        report.problems.append(str(item))
-                    else:
-                        document = record_to_document(item)
-                        writer.add_document(**{k: v for k, v in document.items() if k in schema})
-                        report.count(item)
-                    if on_record is not None:
-                        on_record(item)
-            with report.phase("writing segments"):
-                writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        finally:
-            _writing = False
-    with report.phase("verifying"):
-        words.write(path)
-        with ix.reader() as reader:
-            written = reader.doc_count_all()
+    started = time.monotonic()
+    report = BuildReport(mode=mode)
+    withholding = Withholding(removals, today or dt.date.today())
+    with generations.rebuild_lock(index_dir), _fresh_directory(index_dir) as path:
+        build = Build(index_dir, path, [str(p) for p in corpus], report, Vocabulary.load(),
+                      withholding, on_record)
+        yield build
+        _check(build, max_errors)
+        report.withheld = {"removed": withholding.removed, "expired": withholding.expired}
+        report.generation = generations.new_generation_name()
+        report.seconds = time.monotonic() - started
+        with open(path / LABELS_FILE, "w", encoding="utf-8") as handle:
+            json.dump(build.vocabulary.labels(), handle, ensure_ascii=False, sort_keys=True)
+        generations.write_manifest(path, report.manifest(build.corpus))
+        keep = 1 if _published_holds(index_dir, withholding.ids) else generations.KEEP_GENERATIONS
+        with report.phase("publishing"):
+            report.path = generations.publish(index_dir, path, report.generation, keep=keep)
+        report.published = True
+
+
+@contextmanager
+def _fresh_directory(index_dir: Path) -> Iterator[Path]:
+    """A fresh directory beside the published generations, removed unless published."""
+    path = generations.start_building(index_dir)
+    try:
+        yield path
+    finally:
+        if path.exists():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _check(build: Build, max_errors: int) -> None:
+    report = build.report
+    with index.open_dir(str(build.path)).reader() as reader:
+        written = reader.doc_count()
     if written != report.documents:
         raise BuildFailed(
             f"the index holds {written} documents but {report.documents} records were read: "
             "a writer process failed (its error is above); nothing was published"
         )
-
-
-@contextmanager
-def building_generation(index_dir: Path) -> Iterator[Path]:
-    """A fresh directory beside the published generations, removed unless published."""
-    building = generations.start_building(index_dir)
-    try:
-        yield building
-    finally:
-        if building.exists():
-            shutil.rmtree(building, ignore_errors=True)
-
-
-def finish_generation(  # noqa: PLR0913 - the one place a built generation is published
-    building: Path,
-    index_dir: Path,
-    report: BuildReport,
-    corpus: Sequence[str | Path],
-    vocabulary: Vocabulary,
-    max_errors: int,
-    started: float,
-    keep: int = generations.KEEP_GENERATIONS,
-) -> None:
-    """Check a built generation, write its labels and manifest, and publish it."""
     if len(report.problems) > max_errors:
         raise TooManyBadRecords(
             f"{len(report.problems)} records were skipped, more than --max-errors "
@@ -279,59 +201,80 @@ def finish_generation(  # noqa: PLR0913 - the one place a built generation is pu
         )
     if report.documents == 0:
         raise BuildFailed("the corpus held no records; the published index was kept")
-    report.generation = generations.new_generation_name()
-    report.seconds = time.monotonic() - started
-    with open(building / LABELS_FILE, "w", encoding="utf-8") as handle:
-        json.dump(vocabulary.labels(), handle, ensure_ascii=False, sort_keys=True)
-    generations.write_manifest(building, report.manifest([str(p) for p in corpus]))
-    with report.phase("publishing"):
-        report.path = generations.publish(index_dir, building, report.generation, keep=keep)
-    report.published = True
-
-
-def rebuild(  # noqa: PLR0913
-    corpus: Sequence[str | Path],
-    index_dir: Path,
-    jobs: int | None = None,
-    max_errors: int = 10,
-    on_record: Callable[[Record | BadRecord], None] | None = None,
-    removals: frozenset[str] = frozenset(),
-    today: dt.date | None = None,
-) -> BuildReport:
-    """Read the corpus, build a new generation beside the live one and publish it.
-
-    Holds the index directory's rebuild lock throughout. Whatever fails, the published
-    generation is left as it was. Withheld records (``removals``, past ``expires``) are left
-    out; if the previous generation held any of them it is not kept for rollback.
-    """
-    from indexer.normalize import iter_records
-    from indexer.vocabulary import Vocabulary
-
-    jobs = jobs or os.cpu_count() or 1
-    started = time.monotonic()
-    report = BuildReport()
-    withholding = Withholding(removals, today or dt.date.today())
-    with generations.rebuild_lock(index_dir), building_generation(index_dir) as building:
-        vocabulary = Vocabulary.load()
-        records = withholding.filter(iter_records(corpus, vocabulary))
-        write_generation(building, records, report, jobs, on_record)
-        report.withheld = {"removed": withholding.removed, "expired": withholding.expired}
-        finish_generation(
-            building, index_dir, report, corpus, vocabulary, max_errors, started,
-            keep=1 if _published_holds(index_dir, withholding.ids)
-            else generations.KEEP_GENERATIONS,
-        )
-    return report
 
 
 def _published_holds(index_dir: Path, ids: set[str]) -> bool:
-    """Whether the published generation (about to become the one kept for rollback) has
+    """Whether the published generation (about to become the one kept for rollback) serves
     any of these records."""
     if not ids:
         return False
     try:
         current = generations.current_generation(index_dir)
-        with index.open_dir(str(current)).reader() as reader:
-            return any(("id", record_id) in reader for record_id in ids)
-    except Exception:  # noqa: BLE001 - unreadable: nothing worth keeping for rollback either
+        with index.open_dir(str(current)).searcher() as searcher:
+            return any(searcher.document_number(id=record_id) is not None for record_id in ids)
+    except Exception:  # unreadable: nothing worth keeping for rollback either
         return True
+
+
+@contextmanager
+def index_writer(ix: index.Index, report: BuildReport, jobs: int = 1) -> Iterator[IndexWriter]:
+    """A writer on ``ix``: committed (the phase "writing segments") when the block ends,
+    cancelled if it fails.
+
+    With ``jobs`` > 1, whoosh forks that many writer processes as documents come: the
+    dictionaries are loaded before, so the writers share one copy of them, and the writers
+    die with this process (``indexer.writer_processes``).
+    """
+    with ExitStack() as stack:
+        if jobs > 1:
+            with report.phase("dictionaries"):
+                for language in LANGUAGES:
+                    lexicon(language)
+            stack.enter_context(writer_processes.writers_die_with_builder())
+            writer = ix.writer(procs=jobs, multisegment=True, limitmb=WRITER_MEMORY_MB)
+        else:
+            writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        try:
+            yield writer
+            with report.phase("writing segments"):
+                writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+
+def write_generation(
+    path: Path,
+    records: Iterable[Record],
+    report: BuildReport,
+    jobs: int = 1,
+    schema: Schema | None = None,
+) -> None:
+    """Index ``records`` into a new whoosh index at ``path`` and write its spelling words
+    beside it. Nothing is checked or published here (``building`` does that); tests and
+    benchmarks call this alone for a bare index."""
+    schema = schema or build_schema()
+    ix = index.create_in(str(path), schema)
+    with spelling.collecting(path) as words:
+        with index_writer(ix, report, jobs) as writer, report.phase("reading and indexing"):
+            for record in records:
+                writer.add_document(**document_fields(record, schema))
+                report.count(record)
+    words.write(path)
+
+
+def rebuild(
+    corpus: Sequence[str | Path],
+    index_dir: Path,
+    jobs: int | None = None,
+    max_errors: int = DEFAULT_MAX_ERRORS,
+    on_record: OnRecord | None = None,
+    removals: frozenset[str] = frozenset(),
+    today: dt.date | None = None,
+) -> BuildReport:
+    """Read the corpus, write a new generation beside the live one and publish it; withheld
+    records (``removals``, past ``expires``) are left out."""
+    with building("rebuild", corpus, index_dir, max_errors, on_record, removals, today) as build:
+        write_generation(build.path, build.kept_records(), build.report,
+                         jobs or os.cpu_count() or 1)
+    return build.report

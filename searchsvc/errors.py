@@ -12,6 +12,8 @@ import logging
 import falcon
 
 from indexer.generations import IndexMissing
+from searchsvc.request import InvalidParameter
+from searchsvc.syntax import BadQuery
 
 log = logging.getLogger("searchsvc")
 
@@ -30,8 +32,12 @@ def _index_missing(req, resp, error: IndexMissing, params) -> None:
     )
 
 
-def _bad_query(req, resp, error: Exception, params) -> None:
+def _bad_query(req, resp, error: BadQuery, params) -> None:
     raise falcon.HTTPBadRequest(title="Invalid parameter", description=f'"q": {error}')
+
+
+def _invalid_parameter(req, resp, error: InvalidParameter, params) -> None:
+    raise falcon.HTTPInvalidParam(error.message, error.name)
 
 
 def _unexpected(req, resp, error: Exception, params) -> None:
@@ -44,9 +50,8 @@ def _unexpected(req, resp, error: Exception, params) -> None:
 
 
 def register(app: falcon.App) -> None:
-    from searchsvc import query
-
     app.set_error_serializer(_serialize)
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(IndexMissing, _index_missing)
-    app.add_error_handler(query.BadQuery, _bad_query)
+    app.add_error_handler(BadQuery, _bad_query)
+    app.add_error_handler(InvalidParameter, _invalid_parameter)

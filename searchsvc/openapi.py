@@ -5,8 +5,21 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-LANG = {"type": "string", "enum": ["fi", "sv", "en"]}
-FACET_NAMES = ["year", "lang", "division", "type", "org"]
+from searchsvc.limits import (
+    DEFAULT_SIZE,
+    DEFAULT_TITLES,
+    FACET_NAMES,
+    MAX_ANALYZE_TEXT,
+    MAX_QUERY_LENGTH,
+    MAX_SIZE,
+    MAX_SUGGEST_TEXT,
+    MAX_SUGGESTIONS,
+    MAX_TITLES,
+    SORTS,
+    UI_LANGUAGES,
+)
+
+LANG = {"type": "string", "enum": list(UI_LANGUAGES)}
 
 
 def _param(name: str, schema: dict, description: str, *, required: bool = False,
@@ -90,7 +103,7 @@ def openapi_document() -> dict[str, Any]:
     }
     errors = {"400": PROBLEM, "503": PROBLEM}
     search_params = [
-        _param("q", {"type": "string", "maxLength": 500},
+        _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH},
                'Query: words (all must match), "phrases", -excluded, OR, prefix*, word~, '
                "title:word, parentheses. Empty lists everything."),
         _param("lang", LANG, "Only records in these languages.", explode_list=True),
@@ -100,12 +113,12 @@ def openapi_document() -> dict[str, Any]:
         _param("division", {"type": "string"}, "Division keys.", explode_list=True),
         _param("type", {"type": "string"}, "Document type keys.", explode_list=True),
         _param("org", {"type": "string"}, "Organisation keys.", explode_list=True),
-        _param("sort", {"type": "string", "enum": ["relevance", "newest", "oldest"]},
+        _param("sort", {"type": "string", "enum": list(SORTS)},
                "Order of hits (default relevance)."),
         _param("page", {"type": "integer", "minimum": 1}, "Page, from 1."),
-        _param("size", {"type": "integer", "minimum": 1, "maximum": 100},
-               "Hits per page (default 10)."),
-        _param("facets", {"type": "string", "enum": FACET_NAMES},
+        _param("size", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE},
+               f"Hits per page (default {DEFAULT_SIZE})."),
+        _param("facets", {"type": "string", "enum": list(FACET_NAMES)},
                "Facets to count (default all); counts ignore their own filter.",
                explode_list=True),
         UI,
@@ -115,11 +128,12 @@ def openapi_document() -> dict[str, Any]:
                             "responses": {"200": _json("#/components/schemas/SearchResult",
                                                        "Hits and facet counts"), **errors}}},
         "/suggest": {"get": {"summary": "Complete the last word of a query", "parameters": [
-            _param("q", {"type": "string", "maxLength": 200}, "What has been typed."),
+            _param("q", {"type": "string", "maxLength": MAX_SUGGEST_TEXT}, "What has been typed."),
             _param("lang", LANG, "Languages to complete in.", explode_list=True),
-            _param("size", {"type": "integer", "minimum": 1, "maximum": 10}, "At most (10)."),
-            _param("titles", {"type": "integer", "minimum": 0, "maximum": 10},
-                   "Titles beginning with q to offer (default 5)."),
+            _param("size", {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS},
+                   f"At most ({MAX_SUGGESTIONS})."),
+            _param("titles", {"type": "integer", "minimum": 0, "maximum": MAX_TITLES},
+                   f"Titles beginning with q to offer (default {DEFAULT_TITLES})."),
         ], "responses": {"200": _json("#/components/schemas/Suggestions", "Completions"),
                          **errors}}},
         "/documents/{doc_id}": {"get": {"summary": "One record", "parameters": [
@@ -132,7 +146,8 @@ def openapi_document() -> dict[str, Any]:
                                                        "Facet values"), **errors}}},
         "/analyze": {"get": {"summary": "The tokens the analyzer makes of a text", "parameters": [
             _param("lang", LANG, "Analyzer language.", required=True),
-            _param("text", {"type": "string", "maxLength": 10000}, "Text.", required=True),
+            _param("text", {"type": "string", "maxLength": MAX_ANALYZE_TEXT}, "Text.",
+                   required=True),
         ], "responses": {"200": _json("#/components/schemas/Analysis", "Tokens"), **errors}}},
         "/health": {"get": {"summary": "Service and index status", "responses": {
             "200": _json("#/components/schemas/Health", "Index published and readable"),

@@ -1,0 +1,54 @@
+"""What one request may ask for, in one place.
+
+The request objects (``searchsvc.request``) and the query parser (``searchsvc.syntax``) check
+requests against these; the engine relies on them having been checked; ``/openapi.json``
+states them; ``docs/api.md`` describes them (a test compares).
+"""
+
+from __future__ import annotations
+
+from indexer.contract import LANGUAGES
+
+# Languages of records to search and of labels (``lang``, ``ui``).
+UI_LANGUAGES = LANGUAGES
+DEFAULT_UI = "en"
+SORTS = ("relevance", "newest", "oldest")
+# Facets of the API -> the index columns they count (``indexer.contract.FACET_COLUMNS``).
+FACETS = {
+    "year": "year",
+    "lang": "language",
+    "division": "division",
+    "type": "doc_type",
+    "org": "organization",
+}
+FACET_NAMES = tuple(FACETS)
+
+# /search pages: deep paging costs the service, not the reader.
+DEFAULT_SIZE = 10
+MAX_SIZE = 100
+MAX_RESULTS_DEPTH = 10_000  # page * size
+
+# The query language (``q``).
+MAX_QUERY_LENGTH = 500
+# Leaves of a query: each word, each word of a phrase, each prefix or fuzzy word.
+MAX_CLAUSES = 50
+# Prefix and fuzzy words in one query: each expands in every language's fields, and whoosh
+# finds a fuzzy word's terms by comparing it with every term sharing its first letter.
+MAX_EXPANDING = 5
+# Index terms one prefix or fuzzy word may expand to, per field.
+MAX_EXPANSIONS = 200
+# Parentheses nested deeper than this do not parse (the query falls back to plain words).
+MAX_DEPTH = 8
+# Letters a prefix (``word*``) needs.
+MIN_PREFIX = 2
+
+# /suggest: what has been typed, word completions, title completions.
+MAX_SUGGEST_TEXT = 200
+MAX_SUGGESTIONS = 10
+DEFAULT_TITLES = 5
+MAX_TITLES = 10
+MIN_TITLE_PREFIX = 2  # characters typed before titles are offered
+MAX_TITLE_CANDIDATES = 300  # title terms looked at per language
+
+# /analyze
+MAX_ANALYZE_TEXT = 10_000

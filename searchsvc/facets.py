@@ -1,4 +1,4 @@
-"""Facet columns of one generation as Python lists and per-value doc sets, and their labels."""
+"""Facet columns of one generation as arrays, per-value document masks, and their labels."""
 
 from __future__ import annotations
 
@@ -9,17 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.normalize import YEAR_MAX, YEAR_MIN
-from indexer.vocabulary import UNKNOWN_PREFIX
-
-# Facet names in requests and responses -> index columns.
-FACETS = {
-    "year": "year",
-    "lang": "language",
-    "division": "division",
-    "type": "doc_type",
-    "org": "organization",
-}
+from indexer.contract import DATE_COLUMN, FACET_COLUMNS, UNKNOWN_PREFIX, YEAR_MAX, YEAR_MIN
 
 LANGUAGE_LABELS = {
     "fi": {"fi": "suomi", "sv": "finska", "en": "Finnish"},
@@ -53,7 +43,7 @@ class FacetColumns:
         self.codes: dict[str, np.ndarray] = {}
         self._filters: dict[tuple, np.ndarray] = {}
         self._lock = threading.Lock()
-        for field in FACETS.values():
+        for field in FACET_COLUMNS:
             column = list(reader.column_reader(field)) if reader.has_column(field) else []
             column += [None] * (self.size - len(column))
             if field == "year":
@@ -63,7 +53,7 @@ class FacetColumns:
             codes = np.fromiter((index.get(v, -1) for v in column), np.int32, self.size)
             codes[~self.live] = -1
             self.keys[field], self.codes[field] = keys, codes
-        dates = list(reader.column_reader("date")) if reader.has_column("date") else []
+        dates = list(reader.column_reader(DATE_COLUMN)) if reader.has_column(DATE_COLUMN) else []
         dates += [""] * (self.size - len(dates))
         year_keys, years = self.keys["year"], self.codes["year"]
 

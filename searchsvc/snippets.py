@@ -18,13 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexer.analysis import (
-    _APOSTROPHES,
-    _INVISIBLE,
-    TOKEN_PATTERN,
-    normalize_text,
-    text_analyzer,
-)
+from indexer.analysis import text_analyzer
+from indexer.contract import APOSTROPHES, INVISIBLE, TOKEN_PATTERN, normalize_text
 from indexer.lexicon import lexicon
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -43,13 +38,17 @@ class TextToken(NamedTuple):
     end: int
 
 
-def _normalise_with_offsets(text: str) -> tuple[str, Sequence[int]]:
+# For each character of a normalised text, the offset in the raw text it came from.
+Origins = Sequence[int] | np.ndarray
+
+
+def _normalise_with_offsets(text: str) -> tuple[str, Origins]:
     """The normalised text, and for each of its characters the raw offset it came from."""
-    removed = [match.start() for match in _INVISIBLE.finditer(text)]
+    removed = [match.start() for match in INVISIBLE.finditer(text)]
     if not removed:
         if unicodedata.is_normalized("NFKC", text) and len(lowered := text.lower()) == len(text):
             # Nearly every text: normalising changes no offsets (checked in C, not per char).
-            return _APOSTROPHES.sub("'", lowered), range(len(text))
+            return APOSTROPHES.sub("'", lowered), range(len(text))
         normal = normalize_text(text)
         if len(normal) == len(text):
             # Characters replaced one for one (no-break spaces, say): offsets unchanged.
@@ -72,7 +71,7 @@ def _normalise_with_offsets(text: str) -> tuple[str, Sequence[int]]:
         widths[at] = len(normal)
         cursor = at + 1
     pieces.append(text[cursor:].lower())
-    return _APOSTROPHES.sub("'", "".join(pieces)), np.repeat(np.arange(len(text)), widths)
+    return APOSTROPHES.sub("'", "".join(pieces)), np.repeat(np.arange(len(text)), widths)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -90,7 +89,7 @@ def tokens(language: str, text: str) -> list[TextToken]:
     spans = [match.span() for match in TOKEN_PATTERN.finditer(normal)]
     result: list[TextToken] = []
     last_position, cursor = -1, 0
-    for position, word in text_analyzer(language)[0].words(normal):
+    for position, word in text_analyzer(language).words(normal):
         start, end = spans[position]
         if position == last_position:
             # A piece of the hyphenated word just yielded whole: its own span within it.

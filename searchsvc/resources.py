@@ -1,0 +1,138 @@
+"""One resource per URL: read the request (``searchsvc.params``), ask a snapshot, answer.
+
+Answers from an index carry the generation as their ETag, so a client's copy stays valid
+until a new generation is published; health checks are never cached.
+"""
+
+from __future__ import annotations
+
+import time
+
+import falcon
+
+from searchsvc import params, search, snippets, suggest
+from searchsvc.engine import Engine, IndexMissing, Snapshot
+from searchsvc.limits import MAX_ANALYZE_TEXT
+from searchsvc.openapi import openapi_document
+from searchsvc.settings import Settings
+
+
+class _FromIndex:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    def _cacheable(self, req: falcon.Request, resp: falcon.Response, generation: str) -> bool:
+        """Cache headers tied to the index generation; True if the client's copy is current."""
+        resp.etag = f'"{generation}"'
+        resp.cache_control = [f"max-age={self.settings.cache_seconds}"]
+        resp.vary = ["Accept-Language"]
+        if req.get_header("If-None-Match") in (f'"{generation}"', f'W/"{generation}"'):
+            resp.status = falcon.HTTP_304
+            return True
+        return False
+
+
+class SearchResource(_FromIndex):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        started = time.perf_counter()
+        request = params.search_request(req)
+        snapshot = self.engine.snapshot()
+        if self._cacheable(req, resp, snapshot.generation):
+            return
+        body = search.search(snapshot, request)
+        body["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        resp.media = body
+
+
+class SuggestResource(_FromIndex):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        request = params.suggest_request(req)
+        snapshot = self.engine.snapshot()
+        if self._cacheable(req, resp, snapshot.generation):
+            return
+        resp.media = suggest.suggest(snapshot, request)
+
+
+class DocumentResource(_FromIndex):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
+        ui = params.ui(req)
+        snapshot = self.engine.snapshot()
+        document = search.document(snapshot, doc_id, ui)
+        if document is None:
+            raise falcon.HTTPNotFound(
+                title="Document not found", description=f"No document has the id {doc_id!r}."
+            )
+        if self._cacheable(req, resp, snapshot.generation):
+            return
+        resp.media = document
+
+
+class FacetsResource(_FromIndex):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        ui = params.ui(req)
+        snapshot = self.engine.snapshot()
+        if self._cacheable(req, resp, snapshot.generation):
+            return
+        resp.media = {"facets": search.facet_counts(snapshot, ui)}
+
+
+class AnalyzeResource:
+    """The analyzers need no index: this answers whether one is published or not."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        language = params.analyzer_language(req)
+        text = req.get_param("text", required=True)
+        if len(text) > MAX_ANALYZE_TEXT:
+            raise falcon.HTTPInvalidParam(f"At most {MAX_ANALYZE_TEXT} characters.", "text")
+        resp.media = {"lang": language, "tokens": snippets.analyze_text(language, text)}
+
+
+class _IndexStatus(_FromIndex):
+    """A health check: never cached, and 503 saying what is wrong without a readable index."""
+
+    def _snapshot(self, resp: falcon.Response) -> Snapshot | None:
+        resp.cache_control = ["no-store"]
+        try:
+            return self.engine.snapshot()
+        except IndexMissing as exc:
+            resp.status = falcon.HTTP_503
+            resp.media = {"status": "unavailable", "description": str(exc)}
+            return None
+
+
+class HealthResource(_IndexStatus):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        snapshot = self._snapshot(resp)
+        if snapshot is None:
+            return
+        manifest = snapshot.manifest
+        resp.media = {
+            "status": "ok",
+            "generation": snapshot.generation,
+            "built_at": manifest.get("built_at"),
+            "documents": snapshot.documents,
+            "by_language": manifest.get("by_language", {}),
+            "by_type": manifest.get("by_type", {}),
+        }
+
+
+class LivenessResource:
+    """The process answers: never touches the index, so a missing index restarts nothing."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.cache_control = ["no-store"]
+        resp.media = {"status": "alive"}
+
+
+class ReadinessResource(_IndexStatus):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        snapshot = self._snapshot(resp)
+        if snapshot is None:
+            return
+        resp.media = {"status": "ready", "generation": snapshot.generation}
+
+
+class OpenAPIResource:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = openapi_document()

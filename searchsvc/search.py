@@ -1,0 +1,262 @@
+"""Searching a snapshot: a page of hits with snippets, facet counts, did-you-mean; a record.
+
+``search`` answers ``GET /search``: the request's query (compiled once, in the request) is
+scored over arrays (``searchsvc.scoring``), filtered by facet masks (``searchsvc.facets``),
+counted per facet with each facet's own filter left out (disjunctive, for multi-select), and
+the page's hits get a snippet of the passage that matched best (``searchsvc.snippets``).
+``document`` answers ``GET /documents/{id}``, ``facet_counts`` ``GET /facets``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from indexer.contract import (
+    LANGUAGES,
+    PARALLEL_ID_FIELD,
+    StoredDocument,
+    body_field,
+    stored_text_in,
+    title_field,
+)
+from searchsvc.limits import FACETS
+from searchsvc.query import compile_query
+from searchsvc.request import SearchRequest
+from searchsvc.scoring import top_documents
+from searchsvc.snapshot import Snapshot
+from searchsvc.snippets import snippet, spans_at
+from searchsvc.syntax import BadQuery
+from searchsvc.words import respell
+
+# A spelling suggestion is looked for when a query has fewer hits than this.
+FEW_HITS = 3
+
+HighlightTerms = dict[str, set[str]]
+
+
+def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
+    """One page of hits, the total, disjunctive facet counts and a spelling suggestion."""
+    with snapshot.reading():
+        return _search(snapshot, request)
+
+
+def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
+    query = request.query
+    scored = snapshot.scored(query.whoosh)
+    filters = _filters(snapshot, request)
+    docs = _intersect(scored.matches, filters.values())
+    total = int(np.count_nonzero(docs))
+
+    first = request.first
+    hits: list[dict[str, Any]] = []
+    if first < total:
+        chosen: list[tuple[int, float | None]]
+        if request.sort in ("newest", "oldest"):
+            ordered = _by_date(snapshot, docs, newest=request.sort == "newest")
+            chosen = [(int(d), None) for d in ordered[first : first + request.size]]
+        elif query.matches_everything:
+            chosen = [(int(d), None) for d in np.flatnonzero(docs)[first : first + request.size]]
+        else:
+            chosen = list(top_documents(scored.scores, docs, first + request.size)[first:])
+        terms = query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
+        hits = [_hit(snapshot, d, s, terms, request.ui) for d, s in chosen]
+
+    columns = snapshot.columns
+    facets: dict[str, list[dict[str, Any]]] = {}
+    for name in request.facets:
+        column = FACETS[name]
+        others = [mask for f, mask in filters.items() if f != column]
+        base = docs if column not in filters else _intersect(scored.matches, others)
+        facets[name] = columns.counts_list(column, columns.count(column, base), request.ui)
+
+    did_you_mean = None
+    if total < FEW_HITS and request.q.strip():
+        did_you_mean = _did_you_mean(snapshot, request, total, filters)
+    return {
+        "total": total,
+        "page": request.page,
+        "size": request.size,
+        "hits": hits,
+        "facets": facets,
+        "did_you_mean": did_you_mean,
+    }
+
+
+def _filters(snapshot: Snapshot, request: SearchRequest) -> dict[str, np.ndarray]:
+    """Masks per facet column of the request's filters (cached per generation)."""
+    c = snapshot.columns
+    found: dict[str, np.ndarray] = {}
+    if request.languages:
+        found["language"] = c.filter("language", request.languages)
+    if request.divisions:
+        found["division"] = c.filter("division", request.divisions)
+    if request.types:
+        found["doc_type"] = c.filter("doc_type", request.types)
+    if request.orgs:
+        found["organization"] = c.filter("organization", request.orgs)
+    years: np.ndarray | None = None
+    if request.years:
+        years = c.filter("year", [int(y) for y in request.years])
+    if request.year_from is not None or request.year_to is not None:
+        span = c.year_range(request.year_from, request.year_to)
+        years = span if years is None else years & span
+    if years is not None:
+        found["year"] = years
+    return found
+
+
+def _intersect(base: np.ndarray, masks: Iterable[np.ndarray]) -> np.ndarray:
+    result = base.copy()
+    for mask in masks:
+        result &= mask
+    return result
+
+
+def _by_date(snapshot: Snapshot, docs: np.ndarray, newest: bool) -> np.ndarray:
+    """Doc numbers of the mask oldest (or newest) first; the undated always last."""
+    order = snapshot.columns.date_order
+    ordered = order[docs[order]]
+    if not newest:
+        return ordered
+    known = int(np.count_nonzero(docs & snapshot.columns.dated))
+    return np.concatenate([ordered[:known][::-1], ordered[known:]])
+
+
+def _did_you_mean(
+    snapshot: Snapshot, request: SearchRequest, total: int, filters: dict[str, np.ndarray]
+) -> str | None:
+    """The query respelled, if that finds more records under the same filters."""
+    suggestion = respell(request.query, snapshot.word_lists(), request.languages or LANGUAGES)
+    if suggestion is None:
+        return None
+    try:
+        better = compile_query(suggestion)
+    except BadQuery:  # a longer word can push the query over its limits
+        return None
+    found = _intersect(snapshot.scored(better.whoosh).matches, filters.values())
+    return suggestion if int(np.count_nonzero(found)) > total else None
+
+
+# --- hits -------------------------------------------------------------------------------------
+
+
+def _keyed(snapshot: Snapshot, name: str, key: str | None, ui: str) -> dict[str, str] | None:
+    if not key:
+        return None
+    return {"key": key, "label": snapshot.columns.label(FACETS[name], key, ui)}
+
+
+def _hit(
+    snapshot: Snapshot, docnum: int, score: float | None, terms: HighlightTerms, ui: str
+) -> dict[str, Any]:
+    stored = snapshot.stored(docnum)
+    return {
+        "id": stored.get("id"),
+        "title": stored.get("title") or "",
+        "url": stored.get("url"),
+        "lang": stored.get("language"),
+        "date": stored.get("date"),
+        "year": stored.get("year"),
+        "type": _keyed(snapshot, "type", stored.get("doc_type"), ui),
+        "division": _keyed(snapshot, "division", stored.get("division"), ui),
+        "org": _keyed(snapshot, "org", stored.get("organization"), ui),
+        "score": score,
+        "snippet": _snippet(snapshot, docnum, stored, terms),
+    }
+
+
+def _positions(
+    snapshot: Snapshot, language: str, terms: HighlightTerms, docnum: int
+) -> dict[int, str]:
+    """Token position -> matched key, of the query's words in the document's body text of
+    one language, from the positions the index stores."""
+    field_name = body_field(language)
+    keys = terms.get(field_name, set()) | terms.get(title_field(language), set())
+    found: dict[int, str] = {}
+    doc = np.array([docnum])
+    for key in sorted(keys):
+        for _, positions in snapshot.scorer.positions(field_name, key, doc):
+            for position in positions:
+                found.setdefault(position, key)
+    return found
+
+
+def _snippet(
+    snapshot: Snapshot, docnum: int, stored: StoredDocument, terms: HighlightTerms
+) -> str:
+    """The best passage, from the body text in the language the query matched best (the
+    record's main language on a tie)."""
+    sections = stored.get("sections") or []
+    language = stored.get("language")
+    main = language if language in LANGUAGES else "en"
+    present = [lang for lang, _, _ in sections if lang in LANGUAGES]
+    best: tuple[int, str, dict[int, str]] = (-1, main, {})
+    for candidate in dict.fromkeys([main, *present]):
+        positions = _positions(snapshot, candidate, terms, docnum) if terms else {}
+        found = len(set(positions.values()))
+        if found > best[0]:
+            best = (found, candidate, positions)
+    _, language, positions = best
+    text = stored_text_in(stored, language)
+    return snippet(text, spans_at(text, positions))
+
+
+# --- one record, and the whole index ----------------------------------------------------------
+
+
+def _twin_ids(snapshot: Snapshot, doc_id: str, stored: StoredDocument) -> list[str]:
+    """The record's translations: the one it names as ``parallel_id`` and those naming it
+    (the ``parallel_id`` field indexes who names whom)."""
+    own = (stored.get("extra") or {}).get("parallel_id")
+    found: list[str | None] = [own] if isinstance(own, str) else []
+    if PARALLEL_ID_FIELD in snapshot.searcher.schema:
+        with snapshot.reading():
+            for docnum in snapshot.searcher.document_numbers(**{PARALLEL_ID_FIELD: doc_id}):
+                found.append(snapshot.stored(docnum).get("id"))
+    return [t for t in dict.fromkeys(found) if t and t != doc_id]
+
+
+def document(snapshot: Snapshot, doc_id: str, ui: str) -> dict[str, Any] | None:
+    """All stored fields of a record, facet labels and links to its translations."""
+    with snapshot.reading():
+        docnum = snapshot.docnum(doc_id)
+        if docnum is None:
+            return None
+        stored = snapshot.stored(docnum)
+    labels = {}
+    for name, column in FACETS.items():
+        value = stored.get(column)
+        if value is not None and value != "":
+            labels[name] = {"key": value, "label": snapshot.columns.label(column, value, ui)}
+    translations = []
+    for twin_id in _twin_ids(snapshot, doc_id, stored):
+        with snapshot.reading():
+            twin = snapshot.docnum(twin_id)
+            if twin is None:
+                continue
+            fields = snapshot.stored(twin)
+        translations.append(
+            {
+                "id": twin_id,
+                "lang": fields.get("language"),
+                "title": fields.get("title"),
+                "url": fields.get("url"),
+            }
+        )
+    answer: dict[str, Any] = dict(stored)
+    answer["sections"] = [list(s) for s in stored.get("sections") or []]
+    answer["labels"] = labels
+    answer["translations"] = translations
+    return answer
+
+
+def facet_counts(snapshot: Snapshot, ui: str) -> dict[str, list[dict[str, Any]]]:
+    """Every facet over the whole index."""
+    columns = snapshot.columns
+    return {
+        name: columns.counts_list(column, columns.count(column, columns.live), ui)
+        for name, column in FACETS.items()
+    }

@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX_DIR ?= var/index
 
-.PHONY: install test lint bench index serve clean
+.PHONY: install test test-fast lint types bench index serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Everything, as CI runs it.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# The edit-test loop: no servers, kills or whole-corpus builds (tests marked slow).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+types: $(STAMP)
+	$(BIN)/mypy
 
 index: $(STAMP)
 	$(BIN)/searchsvc-index rebuild --corpus corpus --index-dir $(INDEX_DIR)

@@ -46,7 +46,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def query_mix(generation: Path, count: int) -> list[dict]:
     """Queries from the index's own word lists: common-enough words of each language."""
-    from indexer.spelling import read_words
+    from indexer.contract import read_words
 
     rng = random.Random(SEED)
     words = {lang: [w for w, n in read_words(generation, lang) if 20 <= n <= 3000 and len(w) > 3]
@@ -65,7 +65,7 @@ def query_mix(generation: Path, count: int) -> list[dict]:
 
 
 def request_of(params: dict):
-    from searchsvc.engine import SearchRequest
+    from searchsvc.request import SearchRequest
 
     return SearchRequest(
         q=params["q"], languages=(params["lang"],) if "lang" in params else (),
@@ -182,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     from indexer import generations
     from indexer.build import rebuild
     from searchsvc.engine import Engine
+    from searchsvc.request import SuggestRequest
+    from searchsvc.search import search
+    from searchsvc.suggest import suggest
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
     index_dir = args.index_dir or workdir / "index"
@@ -196,16 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{snapshot.documents} documents, {len(mix)} queries (fi/sv/en; words, pairs, "
           "phrases; with and without filters; facets and snippets)")
     for warm in mix[:20]:
-        snapshot.search(request_of(warm))
-    ours = timed(lambda p: snapshot.search(request_of(p)), mix)
+        search(snapshot, request_of(warm))
+    ours = timed(lambda p: search(snapshot, request_of(p)), mix)
     stock_run = stock_search_function(generation)
     for warm in mix[:5]:
         stock_run(warm)
     stock = timed(stock_run, mix)
     prefixes = [p["q"].strip('"').split()[0][:4] for p in mix]
-    suggest = timed(
-        lambda prefix: (snapshot.suggest(prefix), snapshot.suggest_titles(prefix)), prefixes
-    )
+    suggested = timed(lambda prefix: suggest(snapshot, SuggestRequest(q=prefix)), prefixes)
 
     def line(name: str, times: list[float]) -> str:
         return (f"  {name:28} p50 {statistics.median(times):7.1f} ms   "
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     print(line("stock whoosh (baseline)", stock))
     print(line("searchsvc /search", ours)
           + f"   p99 x{percentile(stock, 0.99) / percentile(ours, 0.99):.1f} faster")
-    print(line("searchsvc /suggest", suggest))
+    print(line("searchsvc /suggest", suggested))
 
     port = free_port()
     env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(index_dir), "SEARCHSVC_WORKERS": "2",

@@ -17,6 +17,7 @@ from whoosh import index
 
 from indexer.build import BuildReport, write_generation
 from indexer.normalize import iter_records
+from indexer.records import Record
 from indexer.schema import build_schema
 from indexer.vocabulary import Vocabulary
 from searchsvc.query import build_query
@@ -106,8 +107,8 @@ def summary(results: list[QueryResult]) -> str:
 def build_index(path: Path, corpus: list[Path], stem_only: bool = False, jobs: int = 2):
     report = BuildReport()
     path.mkdir(parents=True, exist_ok=True)
-    write_generation(path, iter_records(corpus, Vocabulary.load()), report, jobs=jobs,
-                     schema=build_schema(stem_only=stem_only))
+    records = (r for r in iter_records(corpus, Vocabulary.load()) if isinstance(r, Record))
+    write_generation(path, records, report, jobs=jobs, schema=build_schema(stem_only=stem_only))
     return index.open_dir(str(path))
 
 

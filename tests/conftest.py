@@ -1,32 +1,352 @@
-"""Shared fixtures: real records from ../shared and the shipped corpus."""
+"""The fixtures of every test module: real records, real indexes, the real app, CLI and server.
+
+- Paths: ``root`` (the project), ``shipped_corpus`` (``corpus/``), ``shared`` (``../shared``).
+- Corpora: ``write_corpus`` is the one way to make a small corpus of shipped records;
+  ``small_corpus`` is the one most tests search (built once per session).
+- Indexes: ``small_index`` (``small_corpus`` rebuilt once per session, one segment) with its
+  ``engine``, ``snapshot`` and Falcon ``client``; ``multi_segment_index`` (written by two
+  writer processes); ``published_copy`` (a copy of both, for a test that changes them).
+- Commands: ``cli`` runs ``indexer.cli.main(argv)`` in this process; ``indexer_process``
+  runs ``python -m indexer`` as a process of its own, for tests that kill it or limit it.
+- ``gunicorn`` starts the real server on a free loopback port.
+
+Everything built once per session is only read by the tests that share it.
+"""
 
 from __future__ import annotations
 
+import gzip
+import itertools
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import pytest
+from falcon import testing
+
+from indexer.build import rebuild
+from indexer.cli import main as indexer_main
+from searchsvc.app import create_app
+from searchsvc.engine import Engine, Snapshot
+from searchsvc.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-CORPUS = ROOT / "corpus"
+RECORD_FILES = ("finlex-fi", "finlex-sv", "helsinki-ahjo", "ukparl-written-answers")
+
+SCRIPT_RECORD = {
+    "id": "test:script",
+    "title": "Kokeilu <b>lihavoitu</b> otsikko",
+    "body": "Tämä teksti sisältää komentosarjan <script>alert(1)</script> ja "
+    "tarkastuslautakunnan arvion kaupungin palveluista.",
+    "language": "fi",
+    "date": "2020-05-05",
+    "year": 2020,
+}
+XSS_RECORD = {
+    "id": "xss-1",
+    "title": "Kokous <script>alert(1)</script>",
+    "body": "Kaupunginhallitus <script>alert('x')</script> päätti omaishoidon tuesta.",
+    "language": "fi",
+    "date": "2021-05-05",
+}
+# The small corpus: 20 Swedish court decisions with their Finnish twins, 20 other Finnish
+# ones, 45 Helsinki agenda items and 45 UK written answers, the seed pages, and two records
+# with markup in their text.
+SMALL_CORPUS = {"finlex-sv": 20, "finlex-fi": 20, "helsinki-ahjo": 45, "ukparl-written-answers": 45}
 
 
-def write_small_corpus(folder: Path, per_file: int = 30) -> Path:
-    """Real records: the first lines of each shipped file, the Swedish court decisions' Finnish
-    twins among them, and the seed pages with their sidecars."""
-    import gzip
-    import itertools
-    import json
-    import shutil
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
 
-    records = folder / "records"
-    records.mkdir(parents=True, exist_ok=True)
-    lines: list[str] = []
-    for path in sorted((CORPUS / "records").glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            lines.extend(itertools.islice(handle, per_file))
-    wanted = {json.loads(line).get("parallel_id") for line in lines} - {None}
-    have = {json.loads(line)["id"] for line in lines}
-    with gzip.open(CORPUS / "records" / "finlex-fi.jsonl.gz", "rt", encoding="utf-8") as handle:
-        lines.extend(line for line in handle if json.loads(line)["id"] in wanted - have)
-    (records / "records.jsonl").write_text("".join(lines), encoding="utf-8")
-    shutil.copytree(CORPUS / "pages", folder / "pages", dirs_exist_ok=True)
+
+@pytest.fixture(scope="session")
+def shipped_corpus() -> Path:
+    return ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def seed_dir(shared: Path) -> Path:
+    """The source pages the project was specified from."""
+    return shared / "seeds"
+
+
+# --- corpora ----------------------------------------------------------------------------------
+
+
+def _records(name: str) -> Iterator[dict[str, Any]]:
+    with gzip.open(ROOT / "corpus" / "records" / f"{name}.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)
+
+
+def _write_corpus(
+    folder: Path,
+    per_file: int | Mapping[str, int] = 10,
+    *,
+    skip: int = 0,
+    twins: bool = True,
+    pages: bool | Sequence[str] = True,
+    extra: Sequence[Mapping[str, Any]] = (),
+) -> Path:
+    """A corpus of shipped records in ``folder``: ``records/records.jsonl`` and ``pages/``.
+
+    From each shipped record file, its records ``skip`` to ``skip + per_file`` (a number for
+    every file, or per file name). With ``twins``, the Finnish twin of every Swedish court
+    decision taken comes too, and the Finnish ones taken are others. ``pages``: all shipped
+    pages with their sidecars, none, or those whose names start so. ``extra`` records last.
+    """
+    counts = per_file if isinstance(per_file, Mapping) else dict.fromkeys(RECORD_FILES, per_file)
+    chosen: dict[str, list[dict[str, Any]]] = {
+        name: list(itertools.islice(_records(name), skip, skip + counts[name]))
+        for name in RECORD_FILES if name != "finlex-fi" and counts.get(name)
+    }
+    wanted = {r["parallel_id"] for r in chosen.get("finlex-sv", []) if twins}
+    finnish = [r for r in _records("finlex-fi") if r["id"] not in wanted]
+    chosen["finlex-fi"] = finnish[skip : skip + counts.get("finlex-fi", 0)]
+    if wanted:
+        chosen["finlex-fi"] += [r for r in _records("finlex-fi") if r["id"] in wanted]
+    records = [r for name in RECORD_FILES for r in chosen.get(name, [])] + [*extra]
+    (folder / "records").mkdir(parents=True, exist_ok=True)
+    with open(folder / "records" / "records.jsonl", "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if pages:
+        (folder / "pages").mkdir(exist_ok=True)
+        for page in sorted((ROOT / "corpus" / "pages").iterdir()):
+            if pages is True or page.name.startswith(tuple(pages)):
+                shutil.copy2(page, folder / "pages" / page.name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def write_corpus() -> Callable[..., Path]:
+    """``write_corpus(folder, per_file=10, *, skip=0, twins=True, pages=True, extra=())``."""
+    return _write_corpus
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("small") / "corpus"
+    return _write_corpus(folder, SMALL_CORPUS, extra=[SCRIPT_RECORD, XSS_RECORD])
+
+
+@pytest.fixture(scope="session")
+def small_corpus_ids(small_corpus: Path) -> list[str]:
+    """Ids of the small corpus's records (its pages have theirs in sidecars)."""
+    lines = (small_corpus / "records" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    sidecars = [path for path in sorted((small_corpus / "pages").glob("*.meta.json"))
+                if path.name != "folder.meta.json"]
+    return [json.loads(line)["id"] for line in lines] + [
+        json.loads(path.read_text(encoding="utf-8"))["id"] for path in sidecars
+    ]
+
+
+# --- indexes ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def small_index(small_corpus: Path) -> Path:
+    index_dir = small_corpus.parent / "index"
+    rebuild([small_corpus], index_dir, jobs=1)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def multi_segment_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """More records than one writer batch, written by two writer processes: several
+    segments."""
+    root = tmp_path_factory.mktemp("segments")
+    rebuild([_write_corpus(root / "corpus", 60)], root / "index", jobs=2)
+    return root / "index"
+
+
+@pytest.fixture(scope="session")
+def engine(small_index: Path) -> Iterator[Engine]:
+    engine = Engine(small_index, check_interval=0.0)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def snapshot(engine: Engine) -> Snapshot:
+    return engine.snapshot()
+
+
+@pytest.fixture(scope="session")
+def client(small_index: Path) -> testing.TestClient:
+    """The app over the small index, allowing browsers of one origin (CORS)."""
+    settings = Settings(index_dir=small_index, cors_origins=("https://www.hel.fi",))
+    return testing.TestClient(create_app(settings))
+
+
+@pytest.fixture
+def published_copy(small_corpus: Path, small_index: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """(corpus, index directory): copies of the small ones, this test's to change."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(small_corpus, corpus)
+    shutil.copytree(small_index, index_dir)
+    return corpus, index_dir
+
+
+# --- the indexer's command line ---------------------------------------------------------------
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """``cli("rebuild", "--corpus", ...)``: ``searchsvc-index`` run in this process."""
+
+    def run(*args: str | Path) -> Ran:
+        root_logger = logging.getLogger()
+        handlers, level = list(root_logger.handlers), root_logger.level
+        capsys.readouterr()
+        try:
+            code = indexer_main([str(arg) for arg in args])
+        except SystemExit as exit:  # argparse
+            code = exit.code if isinstance(exit.code, int) else 2
+        finally:
+            root_logger.handlers[:] = handlers
+            root_logger.setLevel(level)
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def indexer_process() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``indexer_process(*args, preexec=None, env=None, script=None)``: ``python -m indexer``
+    (or ``python -c script`` with the same arguments) as a process of its own, to the end."""
+
+    def run(*args: str | Path, preexec: Callable[[], None] | None = None,
+            env: Mapping[str, str] | None = None, script: str | None = None,
+            ) -> subprocess.CompletedProcess[str]:
+        command = ["-c", script] if script else ["-m", "indexer"]
+        return subprocess.run(
+            [sys.executable, *command, *map(str, args)], cwd=ROOT, capture_output=True,
+            text=True, timeout=300, preexec_fn=preexec, env=env,
+        )
+
+    return run
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get_json(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen[bytes]
+    lines: list[str] = field(default_factory=list)  # stdout and stderr, as they come
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def get(self, path: str) -> tuple[int, Any]:
+        """Status and JSON body of a GET of ``path``."""
+        return get_json(self.base + path)
+
+    def text(self, path: str) -> str:
+        with urllib.request.urlopen(self.base + path, timeout=10) as answer:
+            text: str = answer.read().decode("utf-8")
+            return text
+
+    def wait_for(self, count: int, text: str, timeout: float = 60) -> None:
+        """Until ``count`` output lines contain ``text``."""
+        deadline = time.monotonic() + timeout
+        while sum(text in line for line in list(self.lines)) < count:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"no {count} lines with {text!r}:\n{self.output}")
+            time.sleep(0.1)
+
+
+@contextmanager
+def _gunicorn(index_dir: Path, **settings: str) -> Iterator[Server]:
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("SEARCHSVC_") and key != "PROMETHEUS_MULTIPROC_DIR"}
+    env.update({"SEARCHSVC_INDEX_DIR": str(index_dir), "SEARCHSVC_WORKERS": "2",
+                "SEARCHSVC_BIND": "127.0.0.1:1"})  # --bind overrides it
+    env.update({f"SEARCHSVC_{name.upper()}": value for name, value in settings.items()})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    server = Server(f"http://127.0.0.1:{port}", process)
+    assert process.stdout is not None
+    output = process.stdout
+    reader = threading.Thread(
+        target=lambda: server.lines.extend(
+            line.decode("utf-8", "replace").rstrip("\n") for line in output
+        ),
+        daemon=True,
+    )
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                server.get("/health")
+                break
+            except (ConnectionError, urllib.error.URLError):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise AssertionError("gunicorn did not start:\n" + server.output) from None
+                time.sleep(0.2)
+        server.wait_for(2, "serving index generation")  # both workers have warmed up
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+        output.close()
+
+
+@pytest.fixture
+def gunicorn() -> Callable[..., AbstractContextManager[Server]]:
+    """``with gunicorn(index_dir, log_format="text") as server``: gunicorn -c gunicorn.conf.py
+    with 2 workers and these ``SEARCHSVC_*`` settings, once both workers serve."""
+    return _gunicorn

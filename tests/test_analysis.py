@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,6 @@ from indexer.analysis import (
     text_analyzer,
 )
 from indexer.lexicon import lexicon
-from tests.conftest import CORPUS, SHARED
 
 
 def key(language: str, word: str) -> str:
@@ -194,27 +194,34 @@ def test_stop_word_lists_are_the_snowball_ones():
     assert "lag" not in stop_words("sv") and "råd" not in stop_words("sv")
 
 
-def _reference(language: str) -> list[tuple[str, str]]:
-    folder = SHARED / "snowball" / {"fi": "finnish", "sv": "swedish", "en": "english"}[language]
-    words = (folder / "voc.txt").read_text("utf-8").split("\n")
-    stems = (folder / "output.txt").read_text("utf-8").split("\n")
-    return [(w, s) for w, s in zip(words, stems, strict=True) if w]
+@pytest.fixture(scope="module")
+def reference(shared: Path):
+    """The Snowball reference list of a language: (word, stem)."""
+
+    def pairs(language: str) -> list[tuple[str, str]]:
+        names = {"fi": "finnish", "sv": "swedish", "en": "english"}
+        folder = shared / "snowball" / names[language]
+        words = (folder / "voc.txt").read_text("utf-8").split("\n")
+        stems = (folder / "output.txt").read_text("utf-8").split("\n")
+        return [(w, s) for w, s in zip(words, stems, strict=True) if w]
+
+    return pairs
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
-def test_snowball_reference_stems(language):
+def test_snowball_reference_stems(language, reference):
     """Normalising, tokenising and stemming reproduce every reference stem.
 
     The reference lists hold bare words; our text chain puts a dictionary lemma before the
     stemmer on purpose, so this checks the chain without that step.
     """
-    reference = _reference(language)
-    assert len(reference) > 30_000
+    pairs = reference(language)
+    assert len(pairs) > 30_000
     stem = lexicon(language).stem
     tokenize = text_analyzer(language)[0]
     stops = stop_words(language)
     wrong = []
-    for word, expected in reference:
+    for word, expected in pairs:
         tokens = [t.text for t in tokenize(word)]
         if word.isalpha():
             # one token, unchanged by normalisation (the lists are lowercase NFC); stop words
@@ -239,12 +246,12 @@ def _snowball3_finnish_illative(language: str, word: str, ours: str, expected: s
     )
 
 
-def test_english_chain_equals_snowball_on_the_reference():
+def test_english_chain_equals_snowball_on_the_reference(reference):
     """English has no lemma step: the whole text chain gives the reference stem."""
     stops = stop_words("en")
     wrong = [
         (word, analyze("en", word), expected)
-        for word, expected in _reference("en")
+        for word, expected in reference("en")
         if word.isalpha() and word not in stops and analyze("en", word) != [expected]
     ]
     assert not wrong, wrong[:20]
@@ -252,9 +259,9 @@ def test_english_chain_equals_snowball_on_the_reference():
 
 @pytest.mark.parametrize("build", [text_analyzer, parts_analyzer, stem_analyzer])
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
-def test_the_writers_fast_path_gives_the_analyzers_terms(build, language):
+def test_the_writers_fast_path_gives_the_analyzers_terms(build, language, shipped_corpus):
     """The index writer takes ``terms``; queries take the token stream: they must agree."""
-    text = (CORPUS / "pages" / "003_ec58a30cbbd91bde.txt").read_text("utf-8")
+    text = (shipped_corpus / "pages" / "003_ec58a30cbbd91bde.txt").read_text("utf-8")
     text += " HEL 2021-004218 § 57 3D-tulostuksen anhörigstödet välfärdsområdesfullmäktige"
     analyzer = build(language)
     tokens = [(t.text, t.pos) for t in analyzer(text, positions=True)]

@@ -1,8 +1,7 @@
-"""The real Falcon app over a real index built from real records (falcon.testing)."""
+"""The real Falcon app over the small index (falcon.testing)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import falcon
@@ -11,29 +10,8 @@ import pytest
 from falcon import testing
 from openapi_spec_validator import validate
 
-from indexer.build import rebuild
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
-from tests.conftest import write_small_corpus
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("api")
-    corpus = write_small_corpus(root / "corpus")
-    (corpus / "records" / "xss.jsonl").write_text(json.dumps({
-        "id": "xss-1", "title": "Kokous <script>alert(1)</script>",
-        "body": "Kaupunginhallitus <script>alert('x')</script> päätti omaishoidon tuesta.",
-        "language": "fi", "date": "2021-05-05",
-    }) + "\n", encoding="utf-8")
-    rebuild([corpus], root / "index", jobs=1)
-    return root / "index"
-
-
-@pytest.fixture(scope="module")
-def client(index_dir: Path) -> testing.TestClient:
-    settings = Settings(index_dir=index_dir, cors_origins=("https://www.hel.fi",))
-    return testing.TestClient(create_app(settings))
 
 
 def problem(result: testing.Result, status: int) -> dict:
@@ -44,11 +22,11 @@ def problem(result: testing.Result, status: int) -> dict:
     return result.json
 
 
-def test_health_reports_the_published_generation(client, index_dir):
+def test_health_reports_the_published_generation(client, small_index):
     result = client.simulate_get("/health")
     assert result.status_code == 200
     assert result.json["status"] == "ok"
-    assert result.json["generation"] == (index_dir / "CURRENT").read_text().strip()
+    assert result.json["generation"] == (small_index / "CURRENT").read_text().strip()
     assert result.json["documents"] > 100
 
 
@@ -177,9 +155,17 @@ def test_analyze_shows_keys_and_parts(client):
     problem(client.simulate_get("/analyze", params={"lang": "fi"}), 400)
 
 
-def test_etag_follows_the_generation(client, index_dir):
+def test_analyze_needs_no_index(tmp_path):
+    client = testing.TestClient(create_app(Settings(index_dir=tmp_path / "nothing")))
+    assert client.simulate_get("/health").status_code == 503
+    result = client.simulate_get("/analyze", params={"lang": "sv", "text": "Anhörigstödet"})
+    assert result.status_code == 200, result.text
+    assert [token["token"] for token in result.json["tokens"]] == ["anhörigstödet"]
+
+
+def test_etag_follows_the_generation(client, small_index):
     first = client.simulate_get("/search", params={"q": "tuki"})
-    generation = (index_dir / "CURRENT").read_text().strip()
+    generation = (small_index / "CURRENT").read_text().strip()
     assert first.headers["etag"] == f'"{generation}"'
     assert "max-age=" in first.headers["cache-control"]
     again = client.simulate_get("/search", params={"q": "tuki"},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import itertools
 import json
 import os
 import signal
@@ -18,31 +16,21 @@ from whoosh import index
 from indexer import generations
 from indexer.build import BuildFailed, TooManyBadRecords, rebuild
 from indexer.cli import EXIT_LOCKED, EXIT_NO_INDEX, EXIT_OK, EXIT_PROBLEMS, EXIT_TOO_MANY_BAD
-from indexer.spelling import read_words
+from indexer.contract import read_words
 from searchsvc.query import build_query
-from tests.conftest import CORPUS, ROOT
-
-RECORD_FILES = sorted((CORPUS / "records").glob("*.jsonl.gz"))
-
-
-def corpus_lines(per_file: int, skip: int = 0) -> list[str]:
-    """Lines ``skip`` to ``per_file`` of each shipped record file."""
-    lines = []
-    for path in RECORD_FILES:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            lines.extend(itertools.islice(handle, skip, per_file))
-    return lines
 
 
 @pytest.fixture
-def small_corpus(tmp_path: Path) -> Path:
+def tiny_corpus(tmp_path: Path, write_corpus) -> Path:
     """Real records, ten from each shipped file, plus a seed page with its sidecar."""
-    folder = tmp_path / "corpus"
-    (folder / "pages").mkdir(parents=True)
-    (folder / "records.jsonl").write_text("".join(corpus_lines(10)), encoding="utf-8")
-    for name in ("002_9a121b0bd461c2d0.txt", "002_9a121b0bd461c2d0.meta.json"):
-        (folder / "pages" / name).write_bytes((CORPUS / "pages" / name).read_bytes())
-    return folder
+    return write_corpus(tmp_path / "corpus", 10, twins=False, pages=["002_"])
+
+
+def more_records(write_corpus, folder: Path, count: int) -> set[str]:
+    """``count`` more records from each shipped file, after the first ten, in ``folder``."""
+    write_corpus(folder, count, skip=10, twins=False, pages=False)
+    lines = (folder / "records" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    return {json.loads(line)["id"] for line in lines}
 
 
 def doc_ids(index_dir: Path) -> set[str]:
@@ -51,16 +39,9 @@ def doc_ids(index_dir: Path) -> set[str]:
         return {fields["id"] for fields in searcher.all_stored_fields()}
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "indexer", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-    )
-
-
-def test_rebuild_publishes_a_complete_generation(small_corpus: Path, tmp_path: Path) -> None:
+def test_rebuild_publishes_a_complete_generation(tiny_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    report = rebuild([small_corpus], index_dir, jobs=1)
+    report = rebuild([tiny_corpus], index_dir, jobs=1)
     assert report.published and report.documents == 41 and not report.problems
     current = generations.current_generation(index_dir)
     manifest = generations.read_manifest(current)
@@ -74,18 +55,21 @@ def test_rebuild_publishes_a_complete_generation(small_corpus: Path, tmp_path: P
         assert [hit["id"] for hit in hits][:1] == ["seed:socialstyrelsen:anhorigstod-2007"]
 
 
-def test_two_writer_processes_index_every_record(small_corpus: Path, tmp_path: Path) -> None:
+def test_two_writer_processes_index_every_record(
+    tiny_corpus: Path, tmp_path: Path, write_corpus
+) -> None:
     index_dir = tmp_path / "index"
-    (small_corpus / "more.jsonl").write_text("".join(corpus_lines(60, skip=10)), "utf-8")
-    report = rebuild([small_corpus], index_dir, jobs=2)
-    expected = {json.loads(line)["id"] for line in corpus_lines(60)}
+    tiny = (tiny_corpus / "records" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    expected = {json.loads(line)["id"] for line in tiny}
+    expected |= more_records(write_corpus, tiny_corpus / "more", 50)
+    report = rebuild([tiny_corpus], index_dir, jobs=2)
     assert len(expected) == 240
     assert report.documents == len(doc_ids(index_dir)) == 241
     assert doc_ids(index_dir) >= expected
 
     # the spelling words counted in the writer processes are all there
     single = tmp_path / "single"
-    rebuild([small_corpus], single, jobs=1)
+    rebuild([tiny_corpus], single, jobs=1)
     for language in ("fi", "sv", "en"):
         words = read_words(generations.current_generation(index_dir), language)
         assert len(words) > 100
@@ -93,13 +77,13 @@ def test_two_writer_processes_index_every_record(small_corpus: Path, tmp_path: P
 
 
 def test_a_failing_writer_process_fails_the_build(
-    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """whoosh's multiprocess writer only prints a worker's error and commits the rest."""
     from indexer import lexicon as lexicon_module
 
     index_dir = tmp_path / "index"
-    rebuild([small_corpus], index_dir, jobs=1)
+    rebuild([tiny_corpus], index_dir, jobs=1)
     published = generations.published_name(index_dir)
     original = lexicon_module.Lexicon.analyze
 
@@ -111,14 +95,14 @@ def test_a_failing_writer_process_fails_the_build(
     monkeypatch.setattr(lexicon_module.Lexicon, "analyze", analyze)  # forked workers inherit
     lines = [json.dumps({"id": f"x{i}", "body": "kaboom" if i == 150 else "rauha"}) + "\n"
              for i in range(300)]
-    (small_corpus / "bomb.jsonl").write_text("".join(lines), encoding="utf-8")
+    (tiny_corpus / "bomb.jsonl").write_text("".join(lines), encoding="utf-8")
     with pytest.raises(BuildFailed, match="records were read"):
-        rebuild([small_corpus], index_dir, jobs=2)
+        rebuild([tiny_corpus], index_dir, jobs=2)
     assert generations.published_name(index_dir) == published
 
 
-def test_bad_records_are_reported_with_file_and_line(small_corpus: Path, tmp_path: Path) -> None:
-    bad = small_corpus / "bad.jsonl"
+def test_bad_records_are_reported_with_file_and_line(tiny_corpus: Path, tmp_path: Path) -> None:
+    bad = tiny_corpus / "bad.jsonl"
     bad.write_text(
         '{"id": "ok-1", "body": "hyvä"}\n'
         "{not json\n"
@@ -127,73 +111,73 @@ def test_bad_records_are_reported_with_file_and_line(small_corpus: Path, tmp_pat
         '{"id": "ok-2", "body": "toinen"}\n',
         encoding="utf-8",
     )
-    report = rebuild([small_corpus], tmp_path / "index", jobs=1)
+    report = rebuild([tiny_corpus], tmp_path / "index", jobs=1)
     assert report.documents == 43
     assert [p.split(": ", 1)[0] for p in report.problems] == [f"{bad}:2", f"{bad}:3", f"{bad}:4"]
     assert {"ok-1", "ok-2"} <= doc_ids(tmp_path / "index")
 
 
-def test_too_many_bad_records_publish_nothing(small_corpus: Path, tmp_path: Path) -> None:
+def test_too_many_bad_records_publish_nothing(tiny_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    rebuild([small_corpus], index_dir, jobs=1)
+    rebuild([tiny_corpus], index_dir, jobs=1)
     before = generations.published_name(index_dir)
-    (small_corpus / "bad.jsonl").write_text("{\n[]\n{}\n", encoding="utf-8")
+    (tiny_corpus / "bad.jsonl").write_text("{\n[]\n{}\n", encoding="utf-8")
     with pytest.raises(TooManyBadRecords):
-        rebuild([small_corpus], index_dir, jobs=1, max_errors=2)
+        rebuild([tiny_corpus], index_dir, jobs=1, max_errors=2)
     assert generations.published_name(index_dir) == before
     assert generations.published_generations(index_dir) == [before]
     assert not list(generations.generations_dir(index_dir).glob(".building-*"))
 
 
-def test_generations_keep_one_to_roll_back_to(small_corpus: Path, tmp_path: Path) -> None:
+def test_generations_keep_one_to_roll_back_to(tiny_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    names = [rebuild([small_corpus], index_dir, jobs=1).generation for _ in range(3)]
+    names = [rebuild([tiny_corpus], index_dir, jobs=1).generation for _ in range(3)]
     assert len(set(names)) == 3
     assert generations.published_generations(index_dir) == names[1:]
     assert generations.published_name(index_dir) == names[2]
 
 
-def test_cli_rebuild_status_and_check(small_corpus: Path, tmp_path: Path) -> None:
+def test_cli_rebuild_status_and_check(tiny_corpus: Path, tmp_path: Path, cli) -> None:
     index_dir = tmp_path / "index"
-    status = run_cli("status", "--index-dir", str(index_dir))
+    status = cli("status", "--index-dir", str(index_dir))
     assert status.returncode == EXIT_NO_INDEX
     assert "no index has been published" in status.stderr
 
-    built = run_cli("rebuild", "--corpus", str(small_corpus), "--index-dir", str(index_dir),
+    built = cli("rebuild", "--corpus", str(tiny_corpus), "--index-dir", str(index_dir),
                     "--jobs", "2")
     assert built.returncode == EXIT_OK, built.stderr
     assert "records:  41" in built.stdout
     assert "by language: en 10, fi 20, sv 11" in built.stdout
 
-    status = run_cli("status", "--index-dir", str(index_dir))
+    status = cli("status", "--index-dir", str(index_dir))
     assert status.returncode == EXIT_OK
     assert "documents:       41" in status.stdout
 
-    (small_corpus / "bad.jsonl").write_text('{"id": 1, "body": ""}\n', encoding="utf-8")
-    check = run_cli("check", str(small_corpus))
+    (tiny_corpus / "bad.jsonl").write_text('{"id": 1, "body": ""}\n', encoding="utf-8")
+    check = cli("check", str(tiny_corpus))
     assert check.returncode == EXIT_PROBLEMS
-    assert f"{small_corpus / 'bad.jsonl'}:1: no text" in check.stdout
+    assert f"{tiny_corpus / 'bad.jsonl'}:1: no text" in check.stdout
     assert "41 good records, 1 problems" in check.stdout
 
-    too_many = run_cli("rebuild", "--corpus", str(small_corpus), "--index-dir", str(index_dir),
+    too_many = cli("rebuild", "--corpus", str(tiny_corpus), "--index-dir", str(index_dir),
                        "--max-errors", "0")
     assert too_many.returncode == EXIT_TOO_MANY_BAD
     assert "skipped" in too_many.stderr and "left as it was" in too_many.stderr
 
 
 def test_index_dir_defaults_to_the_service_setting(
-    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
     monkeypatch.setenv("SEARCHSVC_INDEX_DIR", str(tmp_path / "from-env"))
-    assert run_cli("rebuild", "--corpus", str(small_corpus), "--jobs", "1").returncode == 0
+    assert cli("rebuild", "--corpus", str(tiny_corpus), "--jobs", "1").returncode == 0
     assert generations.published_name(tmp_path / "from-env")
 
 
-def test_a_second_rebuild_fails_fast(small_corpus: Path, tmp_path: Path) -> None:
+def test_a_second_rebuild_fails_fast(tiny_corpus: Path, tmp_path: Path, cli) -> None:
     index_dir = tmp_path / "index"
     with generations.rebuild_lock(index_dir):
         started = time.monotonic()
-        second = run_cli("rebuild", "--corpus", str(small_corpus), "--index-dir", str(index_dir))
+        second = cli("rebuild", "--corpus", str(tiny_corpus), "--index-dir", str(index_dir))
         assert second.returncode == EXIT_LOCKED
         assert f"another rebuild is running on {index_dir} (pid {os.getpid()})" in second.stderr
         assert time.monotonic() - started < 30
@@ -208,41 +192,42 @@ def _wait_for(predicate, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("moment", "kill_group"),
     [("reading", True), ("writing segments", True), ("writing segments", False)],
     ids=["reading", "writing", "writing-parent-only"],
 )
 def test_a_killed_rebuild_leaves_the_published_index(
-    small_corpus: Path, tmp_path: Path, moment: str, kill_group: bool
+    tiny_corpus: Path, tmp_path: Path, moment: str, kill_group: bool, write_corpus, root: Path
 ) -> None:
     """kill -9 of the rebuild (or of its parent process alone: its writer processes must
     neither keep the lock nor linger) at several moments."""
     index_dir = tmp_path / "index"
-    rebuild([small_corpus], index_dir, jobs=1)
+    rebuild([tiny_corpus], index_dir, jobs=1)
     published = generations.published_name(index_dir)
     before = doc_ids(index_dir)
-    (small_corpus / "more.jsonl").write_text("".join(corpus_lines(400, skip=10)), "utf-8")
+    more_records(write_corpus, tiny_corpus / "more", 390)
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(small_corpus),
+        [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(tiny_corpus),
          "--index-dir", str(index_dir), "--jobs", "2"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
-    root = generations.generations_dir(index_dir)
+    building = generations.generations_dir(index_dir)
 
     def written_files() -> list[Path]:
         """Files the writers made: job batches, posting runs, segments (not the empty TOC)."""
         try:
             return [
-                p for b in root.glob(".building-*") for p in b.rglob("*")
+                p for b in building.glob(".building-*") for p in b.rglob("*")
                 if p.is_file() and p.suffix != ".toc" and "WRITELOCK" not in p.name
             ]
         except OSError:  # the writers delete their job files while we look
             return []
 
     if moment == "reading":
-        _wait_for(lambda: any(root.glob(".building-*")))
+        _wait_for(lambda: any(building.glob(".building-*")))
     else:
         _wait_for(lambda: bool(written_files()))
     if kill_group:
@@ -253,16 +238,16 @@ def test_a_killed_rebuild_leaves_the_published_index(
 
     assert generations.published_name(index_dir) == published
     assert doc_ids(index_dir) == before
-    report = rebuild([small_corpus], index_dir, jobs=2)  # no stale lock, leftovers cleared
+    report = rebuild([tiny_corpus], index_dir, jobs=2)  # no stale lock, leftovers cleared
     assert report.published
-    assert not list(root.glob(".building-*"))
+    assert not list(building.glob(".building-*"))
     assert len(doc_ids(index_dir)) == report.documents > len(before)
 
 
 def test_content_hash_changes_with_anything_indexed() -> None:
     from dataclasses import replace
 
-    from indexer.build import content_hash
+    from indexer.documents import content_hash
     from indexer.records import Record
 
     record = Record(id="a", title="Otsikko", body="Teksti", origin="x", language="fi",

@@ -5,8 +5,6 @@ import pytest
 
 from indexer.dates import find_date, find_year
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-
 D = datetime.date
 
 
@@ -107,7 +105,9 @@ def test_find_year(text: str, expected: int | None) -> None:
         ("004_d5eb1f4dc494206e.txt", None, None),
     ],
 )
-def test_seeds(seed: str, date: datetime.date | None, year: int | None) -> None:
-    text = (SEEDS / seed).read_text(encoding="utf-8")
+def test_seeds(
+    seed: str, date: datetime.date | None, year: int | None, seed_dir: Path
+) -> None:
+    text = (seed_dir / seed).read_text(encoding="utf-8")
     assert find_date(text) == date
     assert find_year(text) == year

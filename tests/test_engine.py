@@ -1,4 +1,4 @@
-"""The search engine over a real small index built from the shipped corpus."""
+"""Searching a snapshot of the small index, and following its generations (engine)."""
 
 from __future__ import annotations
 
@@ -8,87 +8,53 @@ import json
 import shutil
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from indexer.build import rebuild
+from indexer.contract import LANGUAGES
 from indexer.generations import IndexMissing, current_generation
-from searchsvc import query as query_module
-from searchsvc.engine import Engine, SearchRequest, Snapshot
-from tests.conftest import CORPUS
+from searchsvc.engine import Engine, Snapshot
+from searchsvc.query import parse_query
+from searchsvc.request import SearchRequest, SuggestRequest
+from searchsvc.search import document, facet_counts, search
+from searchsvc.snippets import analyze_text
+from searchsvc.suggest import suggest, titles
+from searchsvc.syntax import BadQuery
 
-RECORDS = CORPUS / "records"
 SCRIPT_ID = "test:script"
 
 
-def _lines(name: str) -> list[dict]:
-    with gzip.open(RECORDS / name, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
+def suggest_words(snapshot: Snapshot, q: str, languages=(), limit: int = 10) -> list[dict]:
+    return suggest(snapshot, SuggestRequest(q=q, languages=languages, size=limit))["suggestions"]
 
 
-def write_corpus(folder: Path) -> None:
-    """~150 real records: twins from both Finlex files, Helsinki, UK parliament, pages."""
-    folder.mkdir(parents=True)
-    sv = _lines("finlex-sv.jsonl.gz")[:20]
-    fi_by_id = {r["id"]: r for r in _lines("finlex-fi.jsonl.gz")}
-    twins = [fi_by_id[r["parallel_id"]] for r in sv]
-    fi_other = [r for r in fi_by_id.values() if r not in twins][:20]
-    ahjo = _lines("helsinki-ahjo.jsonl.gz")[:45]
-    uk = _lines("ukparl-written-answers.jsonl.gz")[:45]
-    script = {
-        "id": SCRIPT_ID,
-        "title": "Kokeilu <b>lihavoitu</b> otsikko",
-        "body": "Tämä teksti sisältää komentosarjan <script>alert(1)</script> ja "
-        "tarkastuslautakunnan arvion kaupungin palveluista.",
-        "language": "fi",
-        "date": "2020-05-05",
-        "year": 2020,
-    }
-    with open(folder / "records.jsonl", "w", encoding="utf-8") as handle:
-        for record in [*sv, *twins, *fi_other, *ahjo, *uk, script]:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    shutil.copytree(CORPUS / "pages", folder / "pages")
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("engine")
-    write_corpus(tmp / "corpus")
-    rebuild([tmp / "corpus"], tmp / "index", jobs=1)
-    return tmp / "index"
-
-
-@pytest.fixture(scope="module")
-def engine(index_dir: Path):
-    engine = Engine(index_dir, check_interval=0.0)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="module")
-def snap(engine: Engine) -> Snapshot:
-    return engine.snapshot()
+def suggest_titles(snapshot: Snapshot, q: str, languages=(), limit: int = 5) -> list[dict]:
+    return titles(snapshot, q, languages or LANGUAGES, limit)
 
 
 def _ids(result: dict) -> list[str]:
     return [hit["id"] for hit in result["hits"]]
 
 
-def test_snapshot_opens_the_published_generation(snap: Snapshot, index_dir: Path) -> None:
-    assert snap.generation == current_generation(index_dir).name
-    assert snap.documents == 156
-    assert snap.manifest
+def test_snapshot_opens_the_published_generation(
+    snapshot: Snapshot, small_index: Path, small_corpus_ids: list[str]
+) -> None:
+    assert snapshot.generation == current_generation(small_index).name
+    assert snapshot.documents == len(small_corpus_ids) == 157
+    assert snapshot.manifest
 
 
-def test_empty_query_finds_everything_with_facets(snap: Snapshot) -> None:
-    result = snap.search(SearchRequest())
-    assert result["total"] == snap.documents
+def test_empty_query_finds_everything_with_facets(snapshot: Snapshot) -> None:
+    result = search(snapshot, SearchRequest())
+    assert result["total"] == snapshot.documents
     assert len(result["hits"]) == 10
     langs = {f["value"]: f["count"] for f in result["facets"]["lang"]}
     assert langs["sv"] >= 20 and langs["en"] >= 45 and langs["fi"] >= 60
-    assert sum(langs.values()) == snap.documents
+    assert sum(langs.values()) == snapshot.documents
     years = [f["value"] for f in result["facets"]["year"]]
     assert years == sorted(years, reverse=True)
     counts = [f["count"] for f in result["facets"]["type"]]
@@ -96,22 +62,22 @@ def test_empty_query_finds_everything_with_facets(snap: Snapshot) -> None:
     assert all(f["count"] > 0 for facet in result["facets"].values() for f in facet)
 
 
-def test_filters_or_within_and_across(snap: Snapshot) -> None:
-    sv = snap.search(SearchRequest(languages=("sv",), size=100))
-    en = snap.search(SearchRequest(languages=("en",), size=100))
-    both = snap.search(SearchRequest(languages=("sv", "en"), size=1))
+def test_filters_or_within_and_across(snapshot: Snapshot) -> None:
+    sv = search(snapshot, SearchRequest(languages=("sv",), size=100))
+    en = search(snapshot, SearchRequest(languages=("en",), size=100))
+    both = search(snapshot, SearchRequest(languages=("sv", "en"), size=1))
     assert both["total"] == sv["total"] + en["total"] > 0
     assert {hit["lang"] for hit in sv["hits"]} == {"sv"}
-    court = snap.search(SearchRequest(types=("court_decision",), size=1))["total"]
-    sv_court = snap.search(SearchRequest(languages=("sv",), types=("court_decision",)))
+    court = search(snapshot, SearchRequest(types=("court_decision",), size=1))["total"]
+    sv_court = search(snapshot, SearchRequest(languages=("sv",), types=("court_decision",)))
     assert 0 < sv_court["total"] < court
     assert all(h["type"]["key"] == "court_decision" for h in sv_court["hits"])
-    ranged = snap.search(SearchRequest(year_from=2001, year_to=2002, size=100))
+    ranged = search(snapshot, SearchRequest(year_from=2001, year_to=2002, size=100))
     assert ranged["total"] > 0
     assert all(2001 <= hit["year"] <= 2002 for hit in ranged["hits"])
-    exact = snap.search(SearchRequest(years=(2001, 2002), size=1))
+    exact = search(snapshot, SearchRequest(years=(2001, 2002), size=1))
     assert exact["total"] == ranged["total"]
-    assert snap.search(SearchRequest(orgs=("no_such_org",)))["total"] == 0
+    assert search(snapshot, SearchRequest(orgs=("no_such_org",)))["total"] == 0
 
 
 FILTER_FIELDS = {
@@ -133,10 +99,8 @@ FILTER_FIELDS = {
         SearchRequest(q="department", orgs=("uk_house_of_commons",), years=(2023,)),
     ],
 )
-def test_facet_counts_are_disjunctive(snap: Snapshot, request_: SearchRequest) -> None:
-    from dataclasses import replace
-
-    result = snap.search(request_)
+def test_facet_counts_are_disjunctive(snapshot: Snapshot, request_: SearchRequest) -> None:
+    result = search(snapshot, request_)
     assert result["total"] > 0
     checked = 0
     for name, values in result["facets"].items():
@@ -145,14 +109,14 @@ def test_facet_counts_are_disjunctive(snap: Snapshot, request_: SearchRequest) -
             changes = {attribute: (entry["value"],)}
             if name == "year":
                 changes.update(year_from=None, year_to=None)
-            alone = snap.search(replace(request_, size=1, **changes))
+            alone = search(snapshot, replace(request_, size=1, **changes))
             assert entry["count"] == alone["total"], (name, entry)
             checked += 1
         # The facet's own filter is ignored: its values add up to the search without it.
         cleared = {attribute: ()}
         if name == "year":
             cleared.update(year_from=None, year_to=None)
-        without = snap.search(replace(request_, size=1, **cleared))["total"]
+        without = search(snapshot, replace(request_, size=1, **cleared))["total"]
         counted = sum(entry["count"] for entry in values)
         assert counted <= without
         if name == "lang":  # every record has a language
@@ -160,30 +124,30 @@ def test_facet_counts_are_disjunctive(snap: Snapshot, request_: SearchRequest) -
     assert checked >= 5
 
 
-def test_paging(snap: Snapshot) -> None:
-    everything = snap.search(SearchRequest(q="lautakunta", size=100))
+def test_paging(snapshot: Snapshot) -> None:
+    everything = search(snapshot, SearchRequest(q="lautakunta", size=100))
     total = everything["total"]
     assert total > 6
     pages = [
-        _ids(snap.search(SearchRequest(q="lautakunta", page=page, size=3)))
+        _ids(search(snapshot, SearchRequest(q="lautakunta", page=page, size=3)))
         for page in range(1, (total + 2) // 3 + 1)
     ]
     assert [i for page in pages for i in page] == _ids(everything)
     assert all(len(page) == 3 for page in pages[:-1])
-    beyond = snap.search(SearchRequest(q="lautakunta", page=1000, size=3))
+    beyond = search(snapshot, SearchRequest(q="lautakunta", page=1000, size=3))
     assert beyond["hits"] == [] and beyond["total"] == total
     scores = [hit["score"] for hit in everything["hits"]]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_sort_by_date(snap: Snapshot) -> None:
+def test_sort_by_date(snapshot: Snapshot) -> None:
     def every(sort: str) -> list[dict]:
-        pages = [snap.search(SearchRequest(sort=sort, page=p, size=100)) for p in (1, 2)]
+        pages = [search(snapshot, SearchRequest(sort=sort, page=p, size=100)) for p in (1, 2)]
         assert pages[0]["size"] == 100  # the largest page
         return pages[0]["hits"] + pages[1]["hits"]
 
     newest, oldest = every("newest"), every("oldest")
-    assert len(newest) == snap.documents
+    assert len(newest) == snapshot.documents
     dates = [h["date"] for h in newest if h["date"]]
     assert dates == sorted(dates, reverse=True)
     assert [h["date"] for h in oldest if h["date"]] == sorted(dates)
@@ -192,20 +156,20 @@ def test_sort_by_date(snap: Snapshot) -> None:
     assert newest[0]["date"] > oldest[0]["date"]
 
 
-def test_snippets_mark_and_escape(snap: Snapshot) -> None:
-    result = snap.search(SearchRequest(q="procurement"))
+def test_snippets_mark_and_escape(snapshot: Snapshot) -> None:
+    result = search(snapshot, SearchRequest(q="procurement"))
     assert result["total"] >= 1
     for hit in result["hits"]:
         assert "<mark>" in hit["snippet"].lower() or "<mark>" in hit["snippet"]
         assert "<mark>procurement</mark>" in hit["snippet"].lower()
         assert len(hit["snippet"]) < 600
     # Inflected forms are marked by their key.
-    fi = snap.search(SearchRequest(q="tarkastuslautakunta", languages=("fi",)))
+    fi = search(snapshot, SearchRequest(q="tarkastuslautakunta", languages=("fi",)))
     assert any("<mark>tarkastuslautakunnan</mark>" in h["snippet"] for h in fi["hits"])
 
 
-def test_markup_in_records_comes_back_escaped(snap: Snapshot) -> None:
-    result = snap.search(SearchRequest(q="komentosarjan alert"))
+def test_markup_in_records_comes_back_escaped(snapshot: Snapshot) -> None:
+    result = search(snapshot, SearchRequest(q="komentosarjan alert"))
     [hit] = [h for h in result["hits"] if h["id"] == SCRIPT_ID]
     assert "<script>" not in hit["snippet"]
     assert "&lt;script&gt;" in hit["snippet"]
@@ -215,79 +179,82 @@ def test_markup_in_records_comes_back_escaped(snap: Snapshot) -> None:
     assert "<" not in stripped
 
 
-def test_did_you_mean(snap: Snapshot) -> None:
-    typo = snap.search(SearchRequest(q="procuremnt"))
+def test_did_you_mean(snapshot: Snapshot) -> None:
+    typo = search(snapshot, SearchRequest(q="procuremnt"))
     assert typo["total"] == 0
     assert typo["did_you_mean"] == "procurement"
-    fi = snap.search(SearchRequest(q="kaupungin tarkastuslautakunan"))
+    fi = search(snapshot, SearchRequest(q="kaupungin tarkastuslautakunan"))
     assert fi["did_you_mean"] == "kaupungin tarkastuslautakunnan"
-    assert snap.search(SearchRequest(q="procurement"))["did_you_mean"] is None
-    assert snap.search(SearchRequest(q="qzxwvy"))["did_you_mean"] is None
+    assert search(snapshot, SearchRequest(q="procurement"))["did_you_mean"] is None
+    assert search(snapshot, SearchRequest(q="qzxwvy"))["did_you_mean"] is None
 
 
-def test_suggest_completes_the_last_word(snap: Snapshot) -> None:
-    suggestions = snap.suggest("Sustainable procu", ("en",))
+def test_suggest_completes_the_last_word(snapshot: Snapshot) -> None:
+    suggestions = suggest_words(snapshot, "Sustainable procu", ("en",))
     assert suggestions[0] == {
         "text": "Sustainable procurement",
         "word": "procurement",
         "lang": "en",
         "count": 3,
     }
-    many = snap.suggest("ter", (), limit=5)
+    many = suggest_words(snapshot, "ter", (), limit=5)
     assert len(many) == 5
     counts = [s["count"] for s in many]
     assert counts == sorted(counts, reverse=True)
     assert all(s["word"].startswith("ter") for s in many)
-    assert snap.suggest("procurement ", ("en",)) == []
-    assert snap.suggest("zzzzq") == []
+    assert suggest_words(snapshot, "procurement ", ("en",)) == []
+    assert suggest_words(snapshot, "zzzzq") == []
 
 
-def test_suggest_offers_whole_titles_most_common_first(snap: Snapshot) -> None:
+def test_suggest_offers_whole_titles_most_common_first(
+    snapshot: Snapshot, shipped_corpus: Path
+) -> None:
     meeting = "Kokouksen laillisuuden ja päätösvaltaisuuden toteaminen sekä pöytäkirjan"
-    expected = sum(
-        1 for r in _lines("helsinki-ahjo.jsonl.gz")[:45] if r["title"].startswith(meeting)
-    )
+    path = shipped_corpus / "records" / "helsinki-ahjo.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        first = [json.loads(line) for line, _ in zip(handle, range(45), strict=False)]
+    expected = sum(1 for r in first if r["title"].startswith(meeting))
     assert expected >= 2
-    [title] = snap.suggest_titles("kokouksen  LAILLISUUDEN ja", ("fi",))
+    [title] = suggest_titles(snapshot, "kokouksen  LAILLISUUDEN ja", ("fi",))
     assert title == {
         "text": meeting + " tarkastajien valinta",
         "lang": "fi",
         "count": expected,
     }
     # A title of one record links to it; markup in titles is text like any other.
-    assert snap.suggest_titles("Kokeilu <b>", ("fi",)) == [
+    assert suggest_titles(snapshot, "Kokeilu <b>", ("fi",)) == [
         {"text": "Kokeilu <b>lihavoitu</b> otsikko", "lang": "fi", "count": 1, "id": SCRIPT_ID}
     ]
-    several = snap.suggest_titles("v 24.11.2021", ("fi",), limit=3)
+    several = suggest_titles(snapshot, "v 24.11.2021", ("fi",), limit=3)
     assert len(several) == 3
     assert several[0]["count"] == 2
     assert [t["count"] for t in several] == sorted((t["count"] for t in several), reverse=True)
-    assert snap.suggest_titles("kokouksen", ("en",)) == []
-    assert snap.suggest_titles("k") == []
+    assert suggest_titles(snapshot, "kokouksen", ("en",)) == []
+    assert suggest_titles(snapshot, "k") == []
 
 
-def test_document_with_translation_links(snap: Snapshot) -> None:
+def test_document_with_translation_links(snapshot: Snapshot) -> None:
     sv_id = "finlex:kho:200103365:sv"
     fi_id = "finlex:kho:200103365:fi"
-    sv = snap.document(sv_id, ui="sv")
+    sv = document(snapshot, sv_id, "sv")
     assert sv is not None
     assert sv["id"] == sv_id and sv["body"] and sv["extra"]["parallel_id"] == fi_id
     assert [t["id"] for t in sv["translations"]] == [fi_id]
     assert sv["labels"]["lang"]["label"] == "svenska"
-    fi = snap.document(fi_id)
+    fi = document(snapshot, fi_id, "en")
     assert [t["id"] for t in fi["translations"]] == [sv_id]
     assert fi["translations"][0]["lang"] == "sv"
-    assert snap.document(SCRIPT_ID)["translations"] == []
-    assert snap.document("no:such:id") is None
+    assert document(snapshot, SCRIPT_ID, "en")["translations"] == []
+    assert document(snapshot, "no:such:id", "en") is None
 
 
-def test_facet_counts_and_analyze(snap: Snapshot) -> None:
-    counts = snap.facet_counts("fi")
+def test_facet_counts_and_analyze(snapshot: Snapshot) -> None:
+    counts = facet_counts(snapshot, "fi")
     assert set(counts) == {"year", "lang", "division", "type", "org"}
-    assert sum(f["count"] for f in counts["lang"]) == snap.documents
+    assert sum(f["count"] for f in counts["lang"]) == snapshot.documents
     assert {f["label"] for f in counts["lang"]} == {"suomi", "ruotsi", "englanti"}
     text = "Tarkastus\u00adlautakunnan ARVIO"
-    tokens = snap.analyze("fi", text)
+    tokens = analyze_text("fi", text)
     assert tokens[0]["token"] == "tarkastuslautakunnan"
     assert text[tokens[0]["start"] : tokens[0]["end"]] == "Tarkastus\u00adlautakunnan"
     assert tokens[0]["parts"] and tokens[1]["token"] == "arvio"
@@ -295,10 +262,10 @@ def test_facet_counts_and_analyze(snap: Snapshot) -> None:
 
 
 def test_a_background_engine_opens_and_warms_new_generations_itself(
-    tmp_path: Path, index_dir: Path
+    tmp_path: Path, small_index: Path
 ) -> None:
     index = tmp_path / "index"
-    shutil.copytree(index_dir, index)
+    shutil.copytree(small_index, index)
     engine = Engine(index, check_interval=0.05, background=True)
     try:
         old = engine.snapshot()
@@ -325,13 +292,13 @@ def test_a_background_engine_opens_and_warms_new_generations_itself(
     assert not engine._watcher.is_alive()
 
 
-def test_snapshot_switches_to_a_new_generation(tmp_path: Path, index_dir: Path) -> None:
+def test_snapshot_switches_to_a_new_generation(tmp_path: Path, small_index: Path) -> None:
     index = tmp_path / "index"
-    shutil.copytree(index_dir, index)
+    shutil.copytree(small_index, index)
     engine = Engine(index, check_interval=0.3)
     try:
         old = engine.snapshot()
-        before = old.search(SearchRequest(q="procurement"))
+        before = search(old, SearchRequest(q="procurement"))
         small = tmp_path / "small"
         small.mkdir()
         (small / "r.jsonl").write_text(
@@ -354,7 +321,7 @@ def test_snapshot_switches_to_a_new_generation(tmp_path: Path, index_dir: Path) 
         assert new.generation == current_generation(index).name
         assert new.documents == 1
         # A request holding the old snapshot still gets old answers.
-        assert old.search(SearchRequest(q="procurement")) == before
+        assert search(old, SearchRequest(q="procurement")) == before
         assert not old.closed
         assert engine.snapshot() is new
         # Once no request holds the old snapshot, its searcher is closed.
@@ -366,14 +333,14 @@ def test_snapshot_switches_to_a_new_generation(tmp_path: Path, index_dir: Path) 
         engine.close()
 
 
-def test_concurrent_requests_share_one_snapshot(index_dir: Path) -> None:
-    engine = Engine(index_dir, check_interval=0.0)
+def test_concurrent_requests_share_one_snapshot(small_index: Path) -> None:
+    engine = Engine(small_index, check_interval=0.0)
     results: list[tuple[str, int]] = []
 
     def work() -> None:
         for _ in range(5):
             snapshot = engine.snapshot()
-            total = snapshot.search(SearchRequest(q="lautakunta"))["total"]
+            total = search(snapshot, SearchRequest(q="lautakunta"))["total"]
             results.append((snapshot.generation, total))
 
     try:
@@ -404,27 +371,26 @@ def test_index_missing(tmp_path: Path) -> None:
         Engine(tmp_path).snapshot()
 
 
-def test_snippet_comes_from_the_matching_language_section(snap: Snapshot) -> None:
+def test_snippet_comes_from_the_matching_language_section(snapshot: Snapshot) -> None:
     page = "seed:helsinki-audit:social-guidance-families"  # English page, Finnish comments
-    fi = snap.search(SearchRequest(q="varhaiskasvatus"))
+    fi = search(snapshot, SearchRequest(q="varhaiskasvatus"))
     [hit] = [h for h in fi["hits"] if h["id"] == page]
     assert "<mark>varhaiskasvatuksessa</mark>" in hit["snippet"]
-    en = snap.search(SearchRequest(q="social guidance"))
+    en = search(snapshot, SearchRequest(q="social guidance"))
     [hit] = [h for h in en["hits"] if h["id"] == page]
     assert "<mark>social</mark> <mark>guidance</mark>" in hit["snippet"]
     assert "perhe" not in hit["snippet"]
 
 
-def test_query_syntax_is_highlighted_and_spelled(snap: Snapshot) -> None:
-    prefix = snap.search(SearchRequest(q="procure*"))
+def test_query_syntax_is_highlighted_and_spelled(snapshot: Snapshot) -> None:
+    prefix = search(snapshot, SearchRequest(q="procure*"))
     assert prefix["total"] >= 1
     assert "<mark>procurement</mark>" in prefix["hits"][0]["snippet"].lower()
-    typo = snap.search(SearchRequest(q="procuremnt AND department"))
+    typo = search(snapshot, SearchRequest(q="procuremnt AND department"))
     assert typo["did_you_mean"] == "procurement AND department"
-    assert snap.search(SearchRequest(q="procurement -defence"))["did_you_mean"] is None
-    if hasattr(query_module, "BadQuery"):
-        with pytest.raises(query_module.BadQuery):
-            snap.search(SearchRequest(q=" ".join(f"word{i}*" for i in range(40))))
+    assert search(snapshot, SearchRequest(q="procurement -defence"))["did_you_mean"] is None
+    with pytest.raises(BadQuery):
+        search(snapshot, SearchRequest(q=" ".join(f"word{i}*" for i in range(40))))
 
 
 @pytest.mark.parametrize(
@@ -436,11 +402,9 @@ def test_query_syntax_is_highlighted_and_spelled(snap: Snapshot) -> None:
         "secretary state", "anhörigstöd", "",
     ],
 )
-def test_matching_sets_equal_whooshs_own(snap: Snapshot, text: str) -> None:
+def test_matching_sets_equal_whooshs_own(snapshot: Snapshot, text: str) -> None:
     """The facet pass takes doc sets from posting lists: it must match what whoosh finds."""
-    from searchsvc.query import parse_query
-
     q = parse_query(text)
-    expected = set(snap._searcher.docs_for_query(q))
-    assert set(np.flatnonzero(snap._matching(q)).tolist()) == expected
+    expected = set(snapshot.searcher.docs_for_query(q))
+    assert set(np.flatnonzero(snapshot.scored(q).matches).tolist()) == expected
     assert expected or text == "NOT päätös"  # the table holds queries that find something

@@ -3,6 +3,7 @@ corrupted or missing index under the running service."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -19,9 +20,10 @@ from falcon import testing
 from indexer import generations
 from indexer.build import rebuild
 from searchsvc.app import create_app
-from searchsvc.engine import Engine, SearchRequest
+from searchsvc.engine import Engine
+from searchsvc.request import SearchRequest
+from searchsvc.search import search
 from searchsvc.settings import Settings
-from tests.conftest import ROOT, write_small_corpus
 
 KILL_AT_PUBLISH = textwrap.dedent(
     """
@@ -42,47 +44,61 @@ KILL_AT_PUBLISH = textwrap.dedent(
     """
 )
 
+# Run as root in a mount namespace of its own (unshare): a read-only filesystem under the
+# index directory, a rebuild into it, and what the index answers before and after.
+READ_ONLY = textwrap.dedent(
+    """
+    import json, shutil, subprocess, sys
+    from pathlib import Path
+    from searchsvc.engine import Engine
+    from searchsvc.request import SearchRequest
+    from searchsvc.search import search
 
-@pytest.fixture
-def published(tmp_path: Path) -> tuple[Path, Path]:
-    corpus = write_small_corpus(tmp_path / "corpus", per_file=8)
-    index_dir = tmp_path / "index"
-    rebuild([corpus], index_dir, jobs=1)
-    return corpus, index_dir
+    corpus, index, mount = sys.argv[1:4]
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mount], check=True)
+    shutil.copytree(index, Path(mount) / "index")
+    subprocess.run(["mount", "-o", "remount,ro", mount], check=True)
+
+    def answers():
+        engine = Engine(Path(mount) / "index")
+        snapshot = engine.snapshot()
+        found = search(snapshot, SearchRequest(q="päätös"))["total"]
+        engine.close()
+        return [snapshot.generation, found]
+
+    before = answers()
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer", "rebuild", "--corpus", corpus, "--index-dir",
+         str(Path(mount) / "index"), "--progress", "none"], capture_output=True, text=True)
+    print(json.dumps({"before": before, "after": answers(), "returncode": done.returncode,
+                      "stderr": done.stderr}))
+    """
+)
 
 
 def _answers(index_dir: Path) -> tuple[str, int]:
     engine = Engine(index_dir)
     try:
         snapshot = engine.snapshot()
-        return snapshot.generation, snapshot.search(SearchRequest(q="päätös"))["total"]
+        return snapshot.generation, search(snapshot, SearchRequest(q="päätös"))["total"]
     finally:
         engine.close()
 
 
-def _cli(*args: str, preexec=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "indexer", *args, "--progress", "none"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=preexec,
-    )
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["rebuild", "update"])
-def test_killed_while_publishing(published: tuple[Path, Path], command: str) -> None:
-    corpus, index_dir = published
+def test_killed_while_publishing(published_copy, command, cli, indexer_process) -> None:
+    corpus, index_dir = published_copy
     before = _answers(index_dir)
     (corpus / "records" / "extra.jsonl").write_text(
         '{"id": "x:1", "title": "Uusi", "body": "Uusi päätös tehtiin.", "language": "fi"}\n',
         encoding="utf-8",
     )
-    killed = subprocess.run(
-        [sys.executable, "-c", KILL_AT_PUBLISH, command, "--corpus", str(corpus),
-         "--index-dir", str(index_dir), "--jobs", "1", "--progress", "none"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
+    killed = indexer_process(command, "--corpus", corpus, "--index-dir", index_dir, "--jobs",
+                             "1", "--progress", "none", script=KILL_AT_PUBLISH)
     assert killed.returncode == -signal.SIGKILL
     assert _answers(index_dir) == before  # still the old generation, answering as before
-    done = _cli(command, "--corpus", str(corpus), "--index-dir", str(index_dir), "--jobs", "1")
+    done = cli(command, "--corpus", corpus, "--index-dir", index_dir, "--jobs", "1")
     assert done.returncode == 0, done.stderr
     generation, total = _answers(index_dir)
     assert generation != before[0] and total == before[1] + 1
@@ -99,45 +115,43 @@ def _limit_file_size(size: int):
     return limit
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_full_disk_fails_the_rebuild_cleanly(published: tuple[Path, Path], jobs: str) -> None:
-    corpus, index_dir = published
+def test_a_full_disk_fails_the_rebuild_cleanly(published_copy, jobs, cli, indexer_process):
+    corpus, index_dir = published_copy
     before = _answers(index_dir)
-    failed = _cli("rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir),
-                  "--jobs", jobs, preexec=_limit_file_size(64 * 1024))
+    failed = indexer_process("rebuild", "--corpus", corpus, "--index-dir", index_dir,
+                             "--jobs", jobs, "--progress", "none",
+                             preexec=_limit_file_size(64 * 1024))
     assert failed.returncode == 1, failed.stderr
     assert "published index was left as it was" in failed.stderr
     assert "Traceback" not in failed.stderr.split("ERROR")[-1]
     assert _answers(index_dir) == before
     assert not list((index_dir / "generations").glob(".building-*"))
-    assert _cli("rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir),
-                "--jobs", jobs).returncode == 0
+    done = cli("rebuild", "--corpus", corpus, "--index-dir", index_dir, "--jobs", jobs)
+    assert done.returncode == 0
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a read-only tmpfs: needs root (as CI)")
 def test_a_read_only_index_directory_fails_the_rebuild_cleanly(
-    published: tuple[Path, Path], tmp_path: Path
+    published_copy, tmp_path: Path, root: Path
 ) -> None:
-    corpus, index_dir = published
+    corpus, index_dir = published_copy
     mount = tmp_path / "ro"
     mount.mkdir()
-    try:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)],
-                       check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"needs a tmpfs mount to make a read-only filesystem: {exc}")
-    try:
-        shutil.copytree(index_dir, mount / "index")
-        remount = subprocess.run(["mount", "-o", "remount,ro", str(mount)], capture_output=True)
-        if remount.returncode != 0:
-            pytest.skip(f"cannot remount read-only: {remount.stderr!r}")
-        before = _answers(mount / "index")
-        failed = _cli("rebuild", "--corpus", str(corpus), "--index-dir", str(mount / "index"))
-        assert failed.returncode == 1, failed.stderr
-        assert "Read-only file system" in failed.stderr
-        assert "published index was left as it was" in failed.stderr
-        assert _answers(mount / "index") == before
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", READ_ONLY,
+         str(corpus), str(index_dir), str(mount)],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["returncode"] == 1, result["stderr"]
+    assert "Read-only file system" in result["stderr"]
+    assert "published index was left as it was" in result["stderr"]
+    assert result["after"] == result["before"] == list(_answers(index_dir))
+    assert not any(mount.iterdir())  # the mount stayed in its namespace
 
 
 def _corrupt_toc(generation: Path) -> None:
@@ -154,12 +168,9 @@ def _lose_the_generation(generation: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [_corrupt_toc, _lose_a_segment, _lose_the_generation])
-def test_a_damaged_index_is_a_503_until_a_good_one_is_published(
-    published: tuple[Path, Path], damage
-) -> None:
-    corpus, index_dir = published
-    damage(generations.current_generation(index_dir) if damage is not _lose_the_generation
-           else index_dir / "generations" / generations.published_name(index_dir))
+def test_a_damaged_index_is_a_503_until_a_good_one_is_published(published_copy, damage):
+    corpus, index_dir = published_copy
+    damage(generations.generations_dir(index_dir) / str(generations.published_name(index_dir)))
     client = testing.TestClient(
         create_app(Settings(index_dir=index_dir, reload_seconds=0.01))  # starts regardless
     )
@@ -175,12 +186,13 @@ def test_a_damaged_index_is_a_503_until_a_good_one_is_published(
     assert client.simulate_get("/search", params={"q": "päätös"}).json["total"] > 0
 
 
-def test_the_rebuild_lock_is_released_by_a_killed_update(published: tuple[Path, Path]) -> None:
-    corpus, index_dir = published
+@pytest.mark.slow
+def test_the_rebuild_lock_is_released_by_a_killed_update(published_copy, cli, root) -> None:
+    corpus, index_dir = published_copy
     process = subprocess.Popen(
         [sys.executable, "-m", "indexer", "update", "--corpus", str(corpus),
          "--index-dir", str(index_dir), "--progress", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     lock = index_dir / generations.LOCK_FILE
     try:
@@ -190,10 +202,10 @@ def test_the_rebuild_lock_is_released_by_a_killed_update(published: tuple[Path, 
             time.sleep(0.01)
         os.kill(process.pid, signal.SIGSTOP)
         # While it holds the lock, a rebuild fails at once and clearly.
-        busy = _cli("rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir))
+        busy = cli("rebuild", "--corpus", corpus, "--index-dir", index_dir)
         assert busy.returncode == 4
         assert f"another rebuild is running on {index_dir} (pid {process.pid})" in busy.stderr
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-    assert _cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir)).returncode == 0
+    assert cli("update", "--corpus", corpus, "--index-dir", index_dir).returncode == 0

@@ -6,8 +6,6 @@ import pytest
 from indexer.language import detect_language, split_paragraphs, split_sections
 from indexer.records import Section
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-
 EN_LONG = (
     "The assessment found that the availability of social guidance for families with children "
     "has been improved, and its activities have been developed in accordance with the City "
@@ -160,12 +158,13 @@ def test_split_sections_short_texts(
     assert split_sections(text, default=default) == expected
 
 
-def _seed(name: str) -> str:
-    return (SEEDS / name).read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def seed(seed_dir: Path):
+    return lambda name: (seed_dir / name).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
-    ("seed", "languages"),
+    ("name", "languages"),
     [
         ("000_e5ce6d2af453161b.txt", ["en"]),
         ("001_ccc618685df0d0c3.txt", ["sv"]),
@@ -174,15 +173,15 @@ def _seed(name: str) -> str:
         ("004_d5eb1f4dc494206e.txt", ["en"]),
     ],
 )
-def test_seed_sections(seed: str, languages: list[str]) -> None:
-    text = _seed(seed)
+def test_seed_sections(name: str, languages: list[str], seed) -> None:
+    text = seed(name)
     sections = split_sections(text)
     assert [s.language for s in sections] == languages
     _check_covers(text, sections)
 
 
-def test_seed_000_caption_is_finnish_but_smoothed() -> None:
-    text = _seed("000_e5ce6d2af453161b.txt")
+def test_seed_000_caption_is_finnish_but_smoothed(seed) -> None:
+    text = seed("000_e5ce6d2af453161b.txt")
     caption = split_paragraphs(text)[1]
     assert caption.startswith("Kyynärsauvat")
     assert detect_language(caption) == "fi"
@@ -190,8 +189,8 @@ def test_seed_000_caption_is_finnish_but_smoothed() -> None:
     assert caption in section.text
 
 
-def test_seed_003_assessment_then_comments() -> None:
-    en, fi = split_sections(_seed("003_ec58a30cbbd91bde.txt"))
+def test_seed_003_assessment_then_comments(seed) -> None:
+    en, fi = split_sections(seed("003_ec58a30cbbd91bde.txt"))
     assert en.text.startswith("The goal of the assessment")
     assert en.text.endswith("despite development and organisational reforms.")
     assert "Rajapintatyöskentelyä" not in en.text
@@ -200,10 +199,10 @@ def test_seed_003_assessment_then_comments() -> None:
     assert fi.text.endswith("Ystävällisin terveisin,\n\nTimo Cantell")
 
 
-def test_seed_languages_as_whole() -> None:
-    assert detect_language(_seed("000_e5ce6d2af453161b.txt")) == "en"
-    assert detect_language(_seed("001_ccc618685df0d0c3.txt")) == "sv"
-    assert detect_language(_seed("002_9a121b0bd461c2d0.txt")) == "sv"
+def test_seed_languages_as_whole(seed) -> None:
+    assert detect_language(seed("000_e5ce6d2af453161b.txt")) == "en"
+    assert detect_language(seed("001_ccc618685df0d0c3.txt")) == "sv"
+    assert detect_language(seed("002_9a121b0bd461c2d0.txt")) == "sv"
 
 
 def test_long_text_is_judged_on_a_sample() -> None:

@@ -6,14 +6,10 @@ import datetime as dt
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
 
 import pytest
 
 from indexer.logs import JsonFormatter, configure_logging
-from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -92,28 +88,34 @@ def test_unknown_format_or_level_is_rejected(fmt, level, restore_root):
         configure_logging(fmt, level, stream=io.StringIO())
 
 
-def _indexer(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
-    return subprocess.run(
-        [sys.executable, "-m", "indexer", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**environ, **env}, timeout=120,
-    )
-
-
-def test_the_indexer_logs_json_lines_when_not_on_a_terminal(tmp_path):
-    done = _indexer("status", "--index-dir", str(tmp_path / "none"))
+def test_the_indexer_logs_json_lines_when_not_on_a_terminal(tmp_path, cli, monkeypatch):
+    done = cli("status", "--index-dir", tmp_path / "none")
     assert done.returncode == 5
     [line] = done.stderr.strip().splitlines()
     event = json.loads(line)
     assert event["level"] == "error" and event["logger"] == "searchsvc.index"
     assert "no index has been published" in event["message"]
-    text = _indexer("--log-format", "text", "status", "--index-dir", str(tmp_path / "none"))
+    text = cli("--log-format", "text", "status", "--index-dir", tmp_path / "none")
     assert "ERROR searchsvc.index: no index has been published" in text.stderr
-    configured = _indexer("status", "--index-dir", str(tmp_path / "none"),
-                          SEARCHSVC_LOG_FORMAT="text")
+    monkeypatch.setenv("SEARCHSVC_LOG_FORMAT", "text")
+    configured = cli("status", "--index-dir", tmp_path / "none")
     assert configured.stderr.startswith("20") and "ERROR searchsvc.index" in configured.stderr
 
 
-def test_the_indexer_rejects_an_unknown_log_format():
-    done = _indexer("status", SEARCHSVC_LOG_FORMAT="xml")
+def test_global_options_go_before_or_after_the_command(tmp_path, cli, shipped_corpus):
+    after = cli("status", "--index-dir", tmp_path / "none", "--log-format", "text")
+    assert "ERROR searchsvc.index: no index has been published" in after.stderr
+    (tmp_path / "records.jsonl").write_text('{"id": "a", "body": "Päätös."}\n', "utf-8")
+    built = cli("rebuild", "--log-format", "text", "--corpus", tmp_path / "records.jsonl",
+                "--index-dir", tmp_path / "index", "--jobs", "1", "--progress", "none")
+    assert built.returncode == 0, built.stderr
+    assert "INFO searchsvc.index: published generation" in built.stderr
+    both = cli("--log-format", "json", "status", "--index-dir", tmp_path / "none",
+               "--log-format", "text")  # the later one wins
+    assert both.stderr.startswith("20") and "ERROR searchsvc.index" in both.stderr
+
+
+def test_the_indexer_rejects_an_unknown_log_format(cli, monkeypatch):
+    monkeypatch.setenv("SEARCHSVC_LOG_FORMAT", "xml")
+    done = cli("status")
     assert done.returncode == 2 and "SEARCHSVC_LOG_FORMAT must be one of" in done.stderr

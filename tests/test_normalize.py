@@ -6,11 +6,9 @@ from typing import Any
 
 import pytest
 
-from indexer.normalize import TITLE_MAX, iter_records, normalize, parse_date
-from indexer.records import BadRecord, RawRecord, Record, Section
+from indexer.normalize import iter_records, normalize, parse_date
+from indexer.records import TITLE_MAX, BadRecord, RawRecord, Record, Section
 from indexer.vocabulary import Vocabulary
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 FINNISH = (
     "Kaupunginhallitus päätti hyväksyä esityksen ja todeta, että asia on käsitelty. "
@@ -263,8 +261,8 @@ def test_iter_records_passes_reader_errors_through(tmp_path: Path, vocabulary: V
 
 
 @pytest.fixture(scope="module")
-def seeds(vocabulary: Vocabulary) -> dict[str, Record]:
-    results = list(iter_records([CORPUS / "pages"], vocabulary))
+def seeds(vocabulary: Vocabulary, shipped_corpus: Path) -> dict[str, Record]:
+    results = list(iter_records([shipped_corpus / "pages"], vocabulary))
     assert [r for r in results if isinstance(r, BadRecord)] == []
     return {Path(r.origin.split(":")[0]).name[:3]: r for r in results}
 
@@ -323,8 +321,8 @@ def test_seed_004_evaluation_report(seeds: dict[str, Record]) -> None:
     assert page.doc_type == "assessment"
 
 
-def test_shipped_corpus_normalises_cleanly(vocabulary: Vocabulary) -> None:
-    paths = sorted((CORPUS / "records").glob("*.jsonl.gz"))
+def test_shipped_corpus_normalises_cleanly(vocabulary: Vocabulary, shipped_corpus: Path) -> None:
+    paths = sorted((shipped_corpus / "records").glob("*.jsonl.gz"))
     results = list(iter_records(paths, vocabulary))
     bad = [str(r) for r in results if isinstance(r, BadRecord)]
     assert bad == []

@@ -1,4 +1,4 @@
-"""Health checks and /metrics of the real app over a real index (falcon.testing, one process)."""
+"""Health checks and /metrics of the real app over the small index (falcon.testing)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,15 @@ import pytest
 from falcon import testing
 from prometheus_client.parser import text_string_to_metric_families
 
-from indexer.build import rebuild
 from searchsvc.app import create_app
 from searchsvc.metrics import DURATION_BUCKETS
 from searchsvc.settings import Settings
-from tests.conftest import write_small_corpus
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("operations")
-    rebuild([write_small_corpus(root / "corpus", per_file=5)], root / "index", jobs=1)
-    return root / "index"
 
 
 @pytest.fixture
-def client(index_dir: Path) -> testing.TestClient:
+def client(small_index: Path) -> testing.TestClient:
     """A fresh app per test, so its request counts start from nothing."""
-    return testing.TestClient(create_app(Settings(index_dir=index_dir)))
+    return testing.TestClient(create_app(Settings(index_dir=small_index)))
 
 
 @pytest.fixture
@@ -58,11 +49,11 @@ def test_liveness_is_200_with_or_without_an_index(client, no_index_client):
         assert result.headers["cache-control"] == "no-store"
 
 
-def test_readiness_names_the_published_generation(client, index_dir):
+def test_readiness_names_the_published_generation(client, small_index):
     result = client.simulate_get("/health/ready")
     assert result.status_code == 200
     assert result.json == {"status": "ready",
-                           "generation": (index_dir / "CURRENT").read_text().strip()}
+                           "generation": (small_index / "CURRENT").read_text().strip()}
     assert result.headers["cache-control"] == "no-store"
 
 
@@ -121,9 +112,9 @@ def test_durations_are_a_histogram_per_route(client):
     assert duration("bucket", "/search", le="+Inf") == 2
 
 
-def test_index_gauges_describe_the_published_generation(client, index_dir):
+def test_index_gauges_describe_the_published_generation(client, small_index):
     found = samples(client)
-    generation = (index_dir / "CURRENT").read_text().strip()
+    generation = (small_index / "CURRENT").read_text().strip()
     documents = client.simulate_get("/health").json["documents"]
     assert found[("searchsvc_index_ready", frozenset())] == 1
     assert found[("searchsvc_index_documents", frozenset())] == documents > 0

@@ -1,11 +1,8 @@
-"""The query language (``searchsvc.query.parse_query``): structure, and what it finds in a
-small real index built from shipped records plus a few written for these tests."""
+"""The query language (``searchsvc.syntax``, ``searchsvc.query``): structure, and what it finds
+in a small real index built from shipped records plus a few written for these tests."""
 
 from __future__ import annotations
 
-import gzip
-import itertools
-import json
 from pathlib import Path
 
 import pytest
@@ -14,24 +11,11 @@ from whoosh.index import open_dir
 
 from indexer.build import BuildReport, write_generation
 from indexer.normalize import iter_records
+from indexer.records import BadRecord
 from indexer.vocabulary import Vocabulary
-from searchsvc.query import (
-    MAX_CLAUSES,
-    MAX_EXPANDING,
-    MAX_EXPANSIONS,
-    MAX_QUERY_LENGTH,
-    All,
-    Any,
-    BadQuery,
-    CappedPrefix,
-    Not,
-    Word,
-    build_query,
-    parse,
-    parse_query,
-    query_terms,
-)
-from tests.conftest import CORPUS
+from searchsvc.limits import MAX_CLAUSES, MAX_EXPANDING, MAX_EXPANSIONS, MAX_QUERY_LENGTH
+from searchsvc.query import CappedPrefix, build_query, compile_query, parse_query, query_terms
+from searchsvc.syntax import All, Any, BadQuery, Not, Word, parse
 
 QXA = " ".join(f"qxa{n:03d}" for n in range(MAX_EXPANSIONS + 40))
 WRITTEN = [
@@ -68,19 +52,14 @@ REAL_PER_FILE = 10
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory):
+def index(tmp_path_factory: pytest.TempPathFactory, write_corpus):
     root: Path = tmp_path_factory.mktemp("query_syntax")
-    lines = []
-    for path in sorted((CORPUS / "records").glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            lines.extend(itertools.islice(handle, REAL_PER_FILE))
-    lines.extend(json.dumps(record, ensure_ascii=False) + "\n" for record in WRITTEN)
-    source = root / "records.jsonl"
-    source.write_text("".join(lines), encoding="utf-8")
-    report = BuildReport()
+    corpus = write_corpus(root / "corpus", REAL_PER_FILE, twins=False, pages=False,
+                          extra=WRITTEN)
+    items = list(iter_records([corpus], Vocabulary.load()))
+    assert not [item for item in items if isinstance(item, BadRecord)]
     (root / "ix").mkdir()
-    write_generation(root / "ix", iter_records([source], Vocabulary.load()), report, jobs=1)
-    assert not report.problems
+    write_generation(root / "ix", items, BuildReport(), jobs=1)
     ix = open_dir(str(root / "ix"))
     yield ix
     ix.close()
@@ -208,6 +187,22 @@ def test_limits_raise_bad_query():
     parse_query(" ".join(f"w{n}*" for n in range(MAX_EXPANDING)))
     assert isinstance(BadQuery("x"), ValueError)
     parse_query(" ".join(f"w{n}" for n in range(MAX_CLAUSES)))  # at the limit: fine
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("procuremnt AND department", ["procuremnt", "department"]),
+        ('"lapset ja" -zebra OR giraffe', ["lapset", "ja", "zebra", "giraffe"]),
+        ("zebta~ kaupunginh* foo*bar 3d-tulostus", ["bar", "3d-tulostus"]),
+        ("title:procuremnt (zebra", ["zebra"]),  # "title:procuremnt" is one token
+        ('"lapset ja', ["lapset", "ja"]),  # does not parse: the plain words
+        ("", []),
+    ],
+)
+def test_typed_words_are_the_words_a_suggestion_may_replace(text, typed):
+    parsed = compile_query(text)
+    assert [parsed.text[start:end] for start, end in parsed.typed_words()] == typed
 
 
 def test_deep_parentheses_fall_back_instead_of_recursing():

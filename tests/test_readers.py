@@ -10,8 +10,6 @@ from indexer.language import split_sections
 from indexer.readers import iter_raw_records
 from indexer.records import BadRecord, RawRecord
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-
 
 def read(*paths: Path | str) -> list[RawRecord | BadRecord]:
     return list(iter_raw_records(list(paths)))
@@ -295,8 +293,8 @@ def test_txt_not_utf8(tmp_path: Path) -> None:
     assert isinstance(second, RawRecord) and second.fields["body"] == "Fine"
 
 
-def test_seeds_folder() -> None:
-    records = read(SEEDS)
+def test_seeds_folder(seed_dir: Path) -> None:
+    records = read(seed_dir)
     assert all(isinstance(r, RawRecord) and r.is_page for r in records)
     assert [r.fields["id"] for r in records] == [
         "file:000_e5ce6d2af453161b",
@@ -308,7 +306,7 @@ def test_seeds_folder() -> None:
     titles = [r.fields["title"] for r in records]
     assert titles[1] == "Välfärdsområdesfullmäktige 28.4.2026"
     assert titles[2] == "Kommunernas anhörigstöd - Utvecklingsläget 2007"
-    assert records[3].fields["body"] == (SEEDS / "003_ec58a30cbbd91bde.txt").read_text()
+    assert records[3].fields["body"] == (seed_dir / "003_ec58a30cbbd91bde.txt").read_text()
 
 
 # --- HTML ------------------------------------------------------------------------------------

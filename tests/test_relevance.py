@@ -23,19 +23,21 @@ from benchmarks.relevance import (
 )
 from indexer.build import rebuild
 from indexer.generations import current_generation
-from tests.conftest import CORPUS
 
 QUERIES = load_queries()
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory):
+def results(tmp_path_factory: pytest.TempPathFactory, shipped_corpus: Path):
     root: Path = tmp_path_factory.mktemp("relevance")
-    rebuild([CORPUS], root / "final")
+    rebuild([shipped_corpus], root / "final")
     final_index = index.open_dir(str(current_generation(root / "final")))
     final = run_queries(index_search(final_index), QUERIES)
     stemmed = run_queries(
-        index_search(build_index(root / "stem", [CORPUS], stem_only=True), stem_only=True),
+        index_search(build_index(root / "stem", [shipped_corpus], stem_only=True), stem_only=True),
         QUERIES,
     )
     through_api = run_queries(api_search(root / "final"), QUERIES)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from indexer.build import rebuild
-from searchsvc.engine import Engine
+from searchsvc.engine import Engine, Snapshot
 from searchsvc.query import parse_query
 from searchsvc.scoring import QueryScorer, top_documents
-from tests.conftest import write_small_corpus
 
 QUERIES = [
     "tarkastuslautakunta",
@@ -37,17 +38,14 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory):
-    tmp = tmp_path_factory.mktemp("scoring")
-    corpus = write_small_corpus(tmp / "corpus", per_file=60)
-    rebuild([corpus], tmp / "index", jobs=2)  # two writer processes: several segments
-    engine = Engine(tmp / "index")
+def segmented(multi_segment_index: Path) -> Iterator[Snapshot]:
+    engine = Engine(multi_segment_index)
     yield engine.snapshot()
     engine.close()
 
 
-def test_the_index_has_several_segments(snapshot) -> None:
-    assert len(list(snapshot._searcher.reader().leaf_readers())) > 1
+def test_the_index_has_several_segments(segmented) -> None:
+    assert len(list(segmented.searcher.reader().leaf_readers())) > 1
 
 
 def whoosh_scores(searcher, q) -> dict[int, float]:
@@ -62,9 +60,9 @@ def whoosh_scores(searcher, q) -> dict[int, float]:
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_scores_and_matches_equal_whooshs(snapshot, text: str) -> None:
+def test_scores_and_matches_equal_whooshs(segmented, text: str) -> None:
     q = parse_query(text)
-    searcher = snapshot._searcher
+    searcher = segmented.searcher
     expected = whoosh_scores(searcher, q)
     scored = QueryScorer(searcher).score(q)
     assert set(np.flatnonzero(scored.matches).tolist()) == set(expected)
@@ -74,9 +72,9 @@ def test_scores_and_matches_equal_whooshs(snapshot, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [t for t in QUERIES if t])
-def test_top_documents_are_whooshs_top_ten(snapshot, text: str) -> None:
+def test_top_documents_are_whooshs_top_ten(segmented, text: str) -> None:
     q = parse_query(text)
-    searcher = snapshot._searcher
+    searcher = segmented.searcher
     ranked = sorted(whoosh_scores(searcher, q).items(), key=lambda item: (-item[1], item[0]))
     expected = ranked[:10]
     scored = QueryScorer(searcher).score(q)
@@ -93,17 +91,17 @@ def test_top_documents_breaks_ties_by_doc_number() -> None:
     assert top_documents(scores, np.zeros(5, dtype=bool), 3) == []
 
 
-def test_term_scores_are_cached_per_generation(snapshot) -> None:
-    scorer = QueryScorer(snapshot._searcher)
+def test_term_scores_are_cached_per_generation(segmented) -> None:
+    scorer = QueryScorer(segmented.searcher)
     first = scorer.term("body_fi", "kaupunk")
     assert len(first.docs) > 0
     assert scorer.term("body_fi", "kaupunk") is first
     assert len(scorer.term("body_fi", "no-such-term-here").docs) == 0
 
 
-def test_field_lengths_are_whooshs(snapshot) -> None:
-    reader = snapshot._searcher.reader()
-    lengths = QueryScorer(snapshot._searcher).field_lengths("body_en")
+def test_field_lengths_are_whooshs(segmented) -> None:
+    reader = segmented.searcher.reader()
+    lengths = QueryScorer(segmented.searcher).field_lengths("body_en")
     for docnum in range(0, reader.doc_count_all(), 7):
         assert lengths[docnum] == (reader.doc_field_length(docnum, "body_en") or 0)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.settings import Settings, SettingsError
+from searchsvc.settings import Settings, SettingsError, markdown_table
 
 
 def test_defaults():
@@ -52,3 +52,21 @@ def test_log_format_and_metrics_dir():
 def test_bad_values_stop_start_up(variable, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({variable: value})
+
+
+def test_the_readme_table_is_the_declarations(root):
+    """README.md's settings table must be ``markdown_table()`` exactly: a setting added,
+    renamed or given another default or meaning changes both or fails here."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| variable | default | meaning |")
+    table = readme[start:readme.index("\n\n", start)]
+    assert table == markdown_table(), "paste searchsvc.settings.markdown_table() into README.md"
+
+
+def test_one_setting_for_the_indexer():
+    assert Settings.given("index_dir", {}) is None
+    assert Settings.given("index_dir", {"SEARCHSVC_INDEX_DIR": "/srv/i"}) == Path("/srv/i")
+    assert Settings.default("index_dir") == Path("var/index")
+    assert Settings.default("workers") >= 1
+    with pytest.raises(SettingsError, match="SEARCHSVC_LOG_FORMAT must be one of json, text"):
+        Settings.given("log_format", {"SEARCHSVC_LOG_FORMAT": "xml"})

@@ -11,11 +11,12 @@ import pytest
 
 from indexer import generations
 from indexer.build import rebuild
-from indexer.spelling import read_words
+from indexer.contract import LANGUAGES, read_words
 from indexer.update import update
-from searchsvc.engine import Engine, SearchRequest
-from tests.conftest import write_small_corpus
-from tests.test_build import run_cli
+from searchsvc.engine import Engine
+from searchsvc.request import SearchRequest, SuggestRequest
+from searchsvc.search import document, search
+from searchsvc.suggest import suggest, titles
 
 NEW_RECORD = {
     "id": "test:new",
@@ -48,7 +49,15 @@ def _write(corpus: Path, records: list[dict]) -> None:
 def _search(index_dir: Path, q: str) -> dict:
     engine = Engine(index_dir)
     try:
-        return engine.snapshot().search(SearchRequest(q=q, size=100, facets=()))
+        return search(engine.snapshot(), SearchRequest(q=q, size=100, facets=()))
+    finally:
+        engine.close()
+
+
+def _document(index_dir: Path, doc_id: str) -> dict | None:
+    engine = Engine(index_dir)
+    try:
+        return document(engine.snapshot(), doc_id, "en")
     finally:
         engine.close()
 
@@ -59,10 +68,8 @@ def _all_words(index_dir: Path) -> dict[str, list[tuple[str, int]]]:
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = write_small_corpus(tmp_path / "corpus", per_file=12)
-    _write(folder, [*_records(folder), EXPIRING])
-    return folder
+def corpus(tmp_path: Path, write_corpus) -> Path:
+    return write_corpus(tmp_path / "corpus", 12, extra=[EXPIRING])
 
 
 TODAY = dt.date(2026, 11, 1)  # before EXPIRING expires
@@ -87,7 +94,7 @@ def test_update_equals_a_rebuild_of_the_same_corpus(corpus: Path, tmp_path: Path
     assert generations.previous_name(index_dir) == first
     assert _search(index_dir, "ksylofonipäätös")["hits"][0]["id"] == changed["id"]
     assert _search(index_dir, "zyxwvutsanaa")["hits"][0]["id"] == "test:new"
-    assert Engine(index_dir).snapshot().document(gone["id"]) is None
+    assert _document(index_dir, gone["id"]) is None
 
     # The same corpus rebuilt from scratch: the same documents, matches and word counts.
     fresh = tmp_path / "fresh"
@@ -137,10 +144,11 @@ def test_expired_and_removed_records_leave_nothing_behind(corpus: Path, tmp_path
     generation = generations.current_generation(index_dir)
     engine = Engine(index_dir)
     snap = engine.snapshot()
-    assert snap.search(SearchRequest(q="qwertyuiopsson"))["total"] == 0
-    assert snap.document("test:expiring") is None and snap.document(victim["id"]) is None
-    assert snap.suggest("qwertyuio") == []
-    assert snap.suggest_titles("henkilötietoja sisältävä") == []
+    assert search(snap, SearchRequest(q="qwertyuiopsson"))["total"] == 0
+    assert document(snap, "test:expiring", "en") is None
+    assert document(snap, victim["id"], "en") is None
+    assert suggest(snap, SuggestRequest(q="qwertyuio"))["suggestions"] == []
+    assert titles(snap, "henkilötietoja sisältävä", LANGUAGES, 5) == []
     words = {w for lang in ("fi", "sv", "en") for w, _ in read_words(generation, lang)}
     assert "qwertyuiopsson" not in words
     # The previous generation, where they are still searchable, is not kept for rollback.
@@ -158,7 +166,7 @@ def test_a_rebuild_withholds_records_too(corpus: Path, tmp_path: Path) -> None:
     )
     assert report.withheld == {"removed": 1, "expired": 1}
     assert _search(index_dir, "qwertyuiopsson")["total"] == 0
-    assert Engine(index_dir).snapshot().document(victim) is None
+    assert _document(index_dir, victim) is None
     # The generation it replaced never held them: it stays for rollback. Not so once it has.
     first = generations.published_name(index_dir)
     rebuild([corpus], index_dir, jobs=1, removals=frozenset({victim}),
@@ -184,43 +192,43 @@ def test_update_without_an_index_rebuilds(corpus: Path, tmp_path: Path) -> None:
     assert report.mode == "rebuild" and report.published
 
 
-def test_cli_update_rollback_and_publish_a_copy(corpus: Path, tmp_path: Path) -> None:
+def test_cli_update_rollback_and_publish_a_copy(corpus: Path, tmp_path: Path, cli) -> None:
     records = _records(corpus)
     records[-1]["expires"] = "2099-12-31"  # the CLI works with today's date
     _write(corpus, records)
     index_dir = tmp_path / "index"
     removals = tmp_path / "removals.txt"
     removals.write_text("# appeal period over\ntest:expiring\n", encoding="utf-8")
-    done = run_cli("rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir),
+    done = cli("rebuild", "--corpus", str(corpus), "--index-dir", str(index_dir),
                    "--jobs", "1", "--progress", "none")
     assert done.returncode == 0, done.stderr
     first = generations.published_name(index_dir)
-    done = run_cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
+    done = cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
                    "--removals", str(removals), "--progress", "none")
     assert done.returncode == 0, done.stderr
     assert "(update)" in done.stdout and "withheld 1" in done.stdout, done.stdout
     second = generations.published_name(index_dir)
     assert second != first
 
-    done = run_cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
+    done = cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
                    "--progress", "none")
     assert done.returncode == 0, done.stderr
     third = generations.published_name(index_dir)
     assert "unchanged" in done.stdout and "added 1" in done.stdout  # test:expiring is back
-    done = run_cli("rollback", "--index-dir", str(index_dir))
+    done = cli("rollback", "--index-dir", str(index_dir))
     assert done.returncode == 0 and generations.published_name(index_dir) == second
-    done = run_cli("rollback", "--index-dir", str(index_dir))
+    done = cli("rollback", "--index-dir", str(index_dir))
     assert done.returncode == 0 and generations.published_name(index_dir) == third
-    missing = run_cli("rollback", "--index-dir", str(tmp_path / "nothing"))
+    missing = cli("rollback", "--index-dir", str(tmp_path / "nothing"))
     assert missing.returncode == 5 and "no previous generation" in missing.stderr
-    assert run_cli("update", "--removals", str(tmp_path / "absent.txt"),
+    assert cli("update", "--removals", str(tmp_path / "absent.txt"),
                    "--index-dir", str(index_dir)).returncode == 1
 
     # A generation copied to another machine (rsync) serves the same answers there.
     copy = tmp_path / "incoming" / third
     shutil.copytree(generations.current_generation(index_dir), copy)
     other = tmp_path / "other-node"
-    done = run_cli("publish", str(copy), "--index-dir", str(other))
+    done = cli("publish", str(copy), "--index-dir", str(other))
     assert done.returncode == 0, done.stderr
     assert generations.published_name(other) == third
     for q in ("päätös", "department", "qwertyuiopsson"):
@@ -229,6 +237,6 @@ def test_cli_update_rollback_and_publish_a_copy(corpus: Path, tmp_path: Path) ->
     broken = tmp_path / "broken"
     shutil.copytree(copy, broken)
     next(p for p in broken.iterdir() if p.suffix == ".seg").unlink()
-    done = run_cli("publish", str(broken), "--index-dir", str(tmp_path / "third-node"))
+    done = cli("publish", str(broken), "--index-dir", str(tmp_path / "third-node"))
     assert done.returncode == 5 and "not a complete index generation" in done.stderr
     assert generations.published_name(tmp_path / "third-node") is None

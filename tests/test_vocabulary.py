@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.records import LANGUAGES
+from indexer.contract import LANGUAGES
 from indexer.vocabulary import DEFAULT_PATH, FACETS, Vocabulary
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -254,21 +252,21 @@ def test_canonical_is_fast(fresh: Vocabulary) -> None:
     assert time.perf_counter() - started < 1.0
 
 
-def _corpus_values() -> set[tuple[str, str]]:
+def _corpus_values(corpus: Path) -> set[tuple[str, str]]:
     values: set[tuple[str, str]] = set()
-    for path in sorted((CORPUS / "records").glob("*.jsonl.gz")):
+    for path in sorted((corpus / "records").glob("*.jsonl.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
                 record = json.loads(line)
                 values |= {(f, record[f]) for f in FACETS if record.get(f)}
-    for path in sorted((CORPUS / "pages").glob("*.json")):
+    for path in sorted((corpus / "pages").glob("*.json")):
         meta = json.loads(path.read_text(encoding="utf-8"))
         values |= {(f, meta[f]) for f in FACETS if meta.get(f)}
     return values
 
 
-def test_shipped_corpus_is_covered(vocabulary: Vocabulary) -> None:
-    values = _corpus_values()
+def test_shipped_corpus_is_covered(vocabulary: Vocabulary, shipped_corpus: Path) -> None:
+    values = _corpus_values(shipped_corpus)
     assert len(values) > 100
     unmapped = sorted(
         (facet, raw, vocabulary.canonical(facet, raw))

@@ -239,21 +239,29 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
     return run
 
 
-@pytest.fixture
-def indexer_process() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``indexer_process(*args, preexec=None, env=None, script=None)``: ``python -m indexer``
-    (or ``python -c script`` with the same arguments) as a process of its own, to the end."""
+class IndexerProcess:
+    """``python -m indexer`` (or ``python -c script`` with the same arguments) as a process
+    of its own: run to its end, or started to be stopped or killed."""
 
-    def run(*args: str | Path, preexec: Callable[[], None] | None = None,
-            env: Mapping[str, str] | None = None, script: str | None = None,
-            ) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str | Path, preexec: Callable[[], None] | None = None,
+                 script: str | None = None) -> subprocess.CompletedProcess[str]:
         command = ["-c", script] if script else ["-m", "indexer"]
         return subprocess.run(
             [sys.executable, *command, *map(str, args)], cwd=ROOT, capture_output=True,
-            text=True, timeout=300, preexec_fn=preexec, env=env,
+            text=True, timeout=300, preexec_fn=preexec,
         )
 
-    return run
+    def start(self, *args: str | Path, new_session: bool = False) -> subprocess.Popen[bytes]:
+        """Started with its output discarded (``new_session``: a process group of its own)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "indexer", *map(str, args)], cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=new_session,
+        )
+
+
+@pytest.fixture
+def indexer_process() -> IndexerProcess:
+    return IndexerProcess()
 
 
 # --- gunicorn ---------------------------------------------------------------------------------

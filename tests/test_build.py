@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -199,7 +197,8 @@ def _wait_for(predicate, timeout: float = 120) -> None:
     ids=["reading", "writing", "writing-parent-only"],
 )
 def test_a_killed_rebuild_leaves_the_published_index(
-    tiny_corpus: Path, tmp_path: Path, moment: str, kill_group: bool, write_corpus, root: Path
+    tiny_corpus: Path, tmp_path: Path, moment: str, kill_group: bool, write_corpus,
+    indexer_process,
 ) -> None:
     """kill -9 of the rebuild (or of its parent process alone: its writer processes must
     neither keep the lock nor linger) at several moments."""
@@ -209,11 +208,8 @@ def test_a_killed_rebuild_leaves_the_published_index(
     before = doc_ids(index_dir)
     more_records(write_corpus, tiny_corpus / "more", 390)
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "rebuild", "--corpus", str(tiny_corpus),
-         "--index-dir", str(index_dir), "--jobs", "2"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+    process = indexer_process.start("rebuild", "--corpus", tiny_corpus, "--index-dir",
+                                    index_dir, "--jobs", "2", new_session=True)
     building = generations.generations_dir(index_dir)
 
     def written_files() -> list[Path]:

@@ -187,13 +187,12 @@ def test_a_damaged_index_is_a_503_until_a_good_one_is_published(published_copy, 
 
 
 @pytest.mark.slow
-def test_the_rebuild_lock_is_released_by_a_killed_update(published_copy, cli, root) -> None:
+def test_the_rebuild_lock_is_released_by_a_killed_update(
+    published_copy, cli, indexer_process
+) -> None:
     corpus, index_dir = published_copy
-    process = subprocess.Popen(
-        [sys.executable, "-m", "indexer", "update", "--corpus", str(corpus),
-         "--index-dir", str(index_dir), "--progress", "none"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    process = indexer_process.start("update", "--corpus", corpus, "--index-dir", index_dir,
+                                    "--progress", "none")
     lock = index_dir / generations.LOCK_FILE
     try:
         deadline = time.monotonic() + 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import falcon
@@ -69,6 +70,15 @@ def test_search_finds_inflected_finnish_and_gives_facets(client):
 def test_bad_parameters_are_400_naming_the_parameter(client, params, named):
     body = problem(client.simulate_get("/search", params=params), 400)
     assert f'"{named}"' in body["description"]
+
+
+def test_the_documented_error_is_what_size_500_answers(client, root):
+    text = (root / "docs" / "api.md").read_text(encoding="utf-8")
+    errors = text[text.index("## Errors") :]
+    example = errors[errors.index("```json") + len("```json") : errors.index("```\n\n")]
+    assert problem(client.simulate_get("/search", params={"size": "500"}), 400) == json.loads(
+        example
+    )
 
 
 def test_unknown_route_and_document_are_404(client):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
 
@@ -110,20 +111,20 @@ class _Recent:
     field and again for the compound-parts field, one field after the other.
 
     An input matches by equality (an identical object first, which is instant), so nothing
-    depends on two fields being handed the same object. Each process has its own."""
+    depends on two fields being handed the same object. The entry is one tuple, replaced
+    whole, so a thread never sees half of another's. Each process has its own."""
 
     def __init__(self) -> None:
-        self._language = ""
-        self._key: object = None
-        self._value: object = None
+        self._last: tuple[str, object, Any] = ("", None, None)
 
-    def get(self, language: str, key: object):
-        if language == self._language and key == self._key:
-            return self._value
+    def get(self, language: str, key: object) -> Any:
+        last_language, last_key, value = self._last
+        if language == last_language and key == last_key:
+            return value
         return None
 
     def keep(self, language: str, key: object, value: object) -> None:
-        self._language, self._key, self._value = language, key, value
+        self._last = (language, key, value)
 
 
 _recent_words = _Recent()  # text -> the tokenizer's words

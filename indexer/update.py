@@ -31,6 +31,7 @@ from indexer import generations
 from indexer.build import (
     DEFAULT_MAX_ERRORS,
     Build,
+    BuildReport,
     OnRecord,
     building,
     index_writer,
@@ -146,7 +147,7 @@ def update(
     on_record: OnRecord | None = None,
     removals: frozenset[str] = frozenset(),
     today: dt.date | None = None,
-):
+) -> BuildReport:
     """Publish the published generation updated to the corpus: new and changed records in,
     records gone from the corpus or withheld out. Without a published generation of this
     schema, a full rebuild (``jobs`` is for that; an update writes in this process)."""

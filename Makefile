@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.relevance
 	$(BIN)/python -m benchmarks.bench_search
 	$(BIN)/python -m benchmarks.bench_update
+	$(BIN)/python -m benchmarks.bench_spelling
 
 clean:
 	rm -rf var .pytest_cache

@@ -76,7 +76,7 @@ class Snapshot:
     def warm(self) -> None:
         """Read now what the first requests would otherwise wait for."""
         for language in LANGUAGES:
-            self.words(language)
+            self.words(language).warm()
             for field_name in (title_field(language), body_field(language)):
                 self.scorer.field_lengths(field_name)
 

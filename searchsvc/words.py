@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from array import array
 from collections.abc import Mapping, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Levenshtein
 
 from indexer.analysis import stop_words
 from indexer.contract import LANGUAGES, normalize_text
@@ -18,32 +22,71 @@ from searchsvc.query import ParsedQuery
 
 # Uppercase keywords of the query language: never words to respell.
 OPERATORS = frozenset({"AND", "OR", "NOT"})
+# Sorts after every character a word holds: prefix + LAST bounds the words starting with prefix.
+LAST = "\U0010ffff"
 
 
-def _edits1(word: str, alphabet: str) -> set[str]:
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = {a + b[1:] for a, b in splits if b}
-    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in alphabet}
-    inserts = {a + c + b for a, b in splits for c in alphabet}
-    return deletes | transposes | replaces | inserts
+class _Spelling:
+    """The words ordered for correction, built once per word list on first use.
 
+    ``by_length`` holds the words by length, then alphabetically, so the words of one length
+    that start with a prefix are one slice; ``by_suffix`` holds positions in ``by_length``,
+    each length's block ordered by the reversed word, so the words of one length that end with
+    a suffix are one range. Both share the word list's strings: 8 bytes a word for the list of
+    references (rapidfuzz reads a list of strings, so a slice of it is handed over as it is)
+    and 4 for the position array (suffix ranges are short, so their strings are looked up):
+    about 6 MiB for the 514,000 words of the Finnish list.
+    """
 
-def _within_two(a: str, b: str) -> bool:
-    """Levenshtein distance of a and b is at most 2 (banded)."""
-    if abs(len(a) - len(b)) > 2:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        low = i
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            low = min(low, current[j])
-        if low > 2:
-            return False
-        previous = current
-    return previous[-1] <= 2
+    def __init__(self, words: list[str]) -> None:
+        self.by_length = sorted(words, key=len)
+        longest = len(self.by_length[-1]) if self.by_length else 0
+        # starts[n]: the position of the first word of length n or more.
+        self.starts = [bisect.bisect_left(self.by_length, n, key=len) for n in range(longest + 2)]
+        self.by_suffix = array("i")
+        for n in range(longest + 1):
+            block = range(self.starts[n], self.starts[n + 1])
+            self.by_suffix.extend(sorted(block, key=self._reversed))
+
+    def _reversed(self, position: int) -> str:
+        return self.by_length[position][::-1]
+
+    def _block(self, length: int) -> tuple[int, int]:
+        if not 0 <= length < len(self.starts) - 1:
+            return 0, 0
+        return self.starts[length], self.starts[length + 1]
+
+    def starting_with(self, prefix: str, lengths: range) -> list[str]:
+        found: list[str] = []
+        for length in lengths:
+            start, end = self._block(length)
+            lo = bisect.bisect_left(self.by_length, prefix, start, end)
+            hi = bisect.bisect_left(self.by_length, prefix + LAST, lo, end)
+            found += self.by_length[lo:hi]
+        return found
+
+    def ending_with(self, suffix: str, lengths: range) -> list[str]:
+        reversed_suffix = suffix[::-1]
+        found: list[str] = []
+        for length in lengths:
+            start, end = self._block(length)
+            lo = bisect.bisect_left(self.by_suffix, reversed_suffix, start, end, key=self._reversed)
+            hi = bisect.bisect_left(
+                self.by_suffix, reversed_suffix + LAST, lo, end, key=self._reversed
+            )
+            found += [self.by_length[position] for position in self.by_suffix[lo:hi]]
+        return found
+
+    def one_edit_candidates(self, word: str) -> list[str]:
+        """A superset of the words one edit away: an edit at position ``split`` or later keeps
+        ``word[:split]`` as the start, one before it keeps ``word[split + 1:]`` as the end (a
+        transposition touches ``split`` too). Splitting near the middle keeps both ranges short.
+        """
+        split = max(0, (len(word) - 1) // 2)
+        lengths = range(len(word) - 1, len(word) + 2)
+        return self.starting_with(word[:split], lengths) + self.ending_with(
+            word[split + 1 :], lengths
+        )
 
 
 class WordList:
@@ -53,9 +96,8 @@ class WordList:
         self.words = [w for w, _ in pairs]
         self.counts = [c for _, c in pairs]
         self.lookup = dict(pairs)
-        self.alphabet = "".join(sorted({ch for w in self.words[:200000] for ch in w}))
         self._completions: dict[str, list[tuple[int, str]]] = {}
-        self._buckets: dict[tuple[str, int], list[int]] | None = None
+        self._spelling_index: _Spelling | None = None
 
     def completions(self, prefix: str, limit: int) -> list[tuple[int, str]]:
         """(count, word) of the words starting with prefix, by count desc (cached for short
@@ -64,7 +106,7 @@ class WordList:
         if cached is not None and len(cached) >= limit:
             return cached[:limit]
         lo = bisect.bisect_left(self.words, prefix)
-        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
+        hi = bisect.bisect_left(self.words, prefix + LAST, lo)
         best = heapq.nlargest(
             max(limit, 10),
             ((self.counts[i], self.words[i]) for i in range(lo, hi)),
@@ -75,33 +117,41 @@ class WordList:
         return best[:limit]
 
     def correction(self, word: str) -> tuple[int, int, str] | None:
-        """(distance, -count, word) of the best known word within edit distance 2."""
-        ones = [w for w in _edits1(word, self.alphabet) if w in self.lookup]
+        """(distance, -count, word) of the best known word within edit distance 2.
+
+        Distance 1 is one delete, insert, replace or adjacent transposition (optimal string
+        alignment), any first letter; the most frequent such word wins, ties to the greatest.
+        Only without one, and for words of five letters or more, distance 2 is plain
+        Levenshtein among the words with the same first letter (a first-letter typo is rare);
+        the most frequent wins, ties to the least. A known word may answer itself (the
+        engine asks only about unknown ones).
+        """
+        spelling = self._spelling()
+        close = process.extract(
+            word, spelling.one_edit_candidates(word), scorer=OSA.distance, score_cutoff=1,
+            limit=None,
+        )
+        ones = {candidate for candidate, _, _ in close}
         if ones:
             best = max(ones, key=lambda w: (self.lookup[w], w))
             return (1, -self.lookup[best], best)
         if len(word) < 5:
             return None
-        # Distance 2: words with the same first letter (a first-letter typo is rare) and a
-        # length within two, checked with a banded edit distance.
-        found: tuple[int, int, str] | None = None
-        for length in range(len(word) - 2, len(word) + 3):
-            for i in self._bucket(word[0], length):
-                candidate = self.words[i]
-                if _within_two(word, candidate):
-                    entry = (2, -self.counts[i], candidate)
-                    if found is None or entry < found:
-                        found = entry
-        return found
+        lengths = range(len(word) - 2, len(word) + 3)
+        twos = process.extract(
+            word, spelling.starting_with(word[0], lengths), scorer=Levenshtein.distance,
+            score_cutoff=2, limit=None,
+        )
+        return min(((2, -self.lookup[w], w) for w, _, _ in twos), default=None)
 
-    def _bucket(self, first: str, length: int) -> list[int]:
-        """Indexes of the words with this first letter and length (built on first use)."""
-        if self._buckets is None:
-            buckets: dict[tuple[str, int], list[int]] = {}
-            for i, candidate in enumerate(self.words):
-                buckets.setdefault((candidate[0], len(candidate)), []).append(i)
-            self._buckets = buckets
-        return self._buckets.get((first, length), [])
+    def warm(self) -> None:
+        """Build what correction needs now (0.35 s for the Finnish list of all records)."""
+        self._spelling()
+
+    def _spelling(self) -> _Spelling:
+        if self._spelling_index is None:
+            self._spelling_index = _Spelling(self.words)
+        return self._spelling_index
 
 
 def complete(lists: Mapping[str, WordList], typed: str, limit: int) -> list[dict]:

@@ -11,6 +11,7 @@ import pytest
 from falcon import testing
 from openapi_spec_validator import validate
 
+from searchsvc import limits
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
@@ -199,3 +200,19 @@ def test_openapi_document_is_valid_and_lists_every_route(client):
     for path, item in document["paths"].items():
         assert set(item) == {"get"}, path
     assert falcon.HTTP_200
+
+
+def test_the_limits_docs_api_states_are_the_limits(root):
+    text = " ".join((root / "docs" / "api.md").read_text(encoding="utf-8").split())
+    stated = [
+        f"size 1–{limits.MAX_SIZE} (default {limits.DEFAULT_SIZE})",
+        f"`page × size` at most {limits.MAX_RESULTS_DEPTH:,}",
+        f"a query over {limits.MAX_QUERY_LENGTH} characters",
+        f"{limits.MAX_QUERY_LENGTH} characters, {limits.MAX_CLAUSES} words or operators",
+        f"at most {limits.MAX_EXPANDING} prefix or fuzzy words",
+        f"at most {limits.MAX_EXPANSIONS} indexed terms",
+        f"`size` (1–{limits.MAX_SUGGESTIONS}, default {limits.MAX_SUGGESTIONS})",
+        f"`titles` (0–{limits.MAX_TITLES}, default {limits.DEFAULT_TITLES})",
+        f"from {limits.MIN_TITLE_PREFIX} characters on",
+    ]
+    assert [s for s in stated if s not in text] == []

@@ -111,7 +111,6 @@ OnRecord = Callable[[Record | BadRecord], None]
 class Build:
     """A rebuild or update under way: what ``building`` hands the step that writes."""
 
-    index_dir: Path
     path: Path  # the new generation's directory, published when the step has written it
     corpus: list[str]
     report: BuildReport
@@ -158,8 +157,8 @@ def building(
     report = BuildReport(mode=mode)
     withholding = Withholding(removals, today or dt.date.today())
     with generations.rebuild_lock(index_dir), _fresh_directory(index_dir) as path:
-        build = Build(index_dir, path, [str(p) for p in corpus], report, Vocabulary.load(),
-                      withholding, on_record)
+        build = Build(path, [str(p) for p in corpus], report, Vocabulary.load(), withholding,
+                      on_record)
         yield build
         _check(build, max_errors)
         report.withheld = {"removed": withholding.removed, "expired": withholding.expired}

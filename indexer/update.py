@@ -129,14 +129,13 @@ class _Changes:
                 self._delete(writer, docnum, "removed")
 
 
-def _base_of_this_schema(index_dir: Path) -> Path | None:
+def _updatable(index_dir: Path) -> bool:
+    """Whether a generation of this schema is published (else an update rebuilds)."""
     try:
         base = generations.current_generation(index_dir)
     except generations.IndexMissing:
-        return None
-    if generations.read_manifest(base).get("schema_version") != SCHEMA_VERSION:
-        return None
-    return base
+        return False
+    return bool(generations.read_manifest(base).get("schema_version") == SCHEMA_VERSION)
 
 
 def update(
@@ -151,7 +150,7 @@ def update(
     """Publish the published generation updated to the corpus: new and changed records in,
     records gone from the corpus or withheld out. Without a published generation of this
     schema, a full rebuild (``jobs`` is for that; an update writes in this process)."""
-    if _base_of_this_schema(index_dir) is None:
+    if not _updatable(index_dir):
         log.info(
             "no published generation of schema %s to update in %s: rebuilding",
             SCHEMA_VERSION, index_dir,

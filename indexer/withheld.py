@@ -10,11 +10,11 @@ title completions, spelling words) is in it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.records import BadRecord, Record
+from indexer.records import Record
 
 
 def read_removal_lists(paths: Sequence[str | Path]) -> frozenset[str]:
@@ -37,7 +37,7 @@ def is_expired(expires: str | None, today: dt.date) -> bool:
 
 @dataclass
 class Withholding:
-    """Drops removed and expired records from a stream of records, counting them."""
+    """Tells the records withheld (removed or expired) from the others, counting them."""
 
     removals: frozenset[str] = frozenset()
     today: dt.date = field(default_factory=dt.date.today)
@@ -54,8 +54,3 @@ class Withholding:
             return False
         self.ids.add(record.id)
         return True
-
-    def filter(self, items: Iterable[Record | BadRecord]) -> Iterator[Record | BadRecord]:
-        for item in items:
-            if isinstance(item, BadRecord) or not self.withheld(item):
-                yield item

@@ -78,7 +78,7 @@ def writers_die_with_builder() -> Iterator[None]:
 
 
 @contextmanager
-def collecting_words(collector: WordCollector, spill_folder: Path | None) -> Iterator[None]:
+def collecting_words(collector: WordCollector, spill_folder: Path) -> Iterator[None]:
     """Words indexed while the block runs go to ``collector``; those indexed in writer
     processes forked meanwhile are left in ``spill_folder`` (one pickle per process)."""
     global _collector, _spill_folder

@@ -10,7 +10,7 @@ from __future__ import annotations
 import falcon
 
 from searchsvc.limits import DEFAULT_UI, FACET_NAMES, UI_LANGUAGES
-from searchsvc.request import InvalidParameter, SearchRequest, SuggestRequest
+from searchsvc.request import SearchRequest, SuggestRequest, check_known
 
 
 def values(req: falcon.Request, name: str) -> tuple[str, ...]:
@@ -23,8 +23,7 @@ def ui(req: falcon.Request) -> str:
     """``ui`` if given, else the first of fi/sv/en the browser accepts, else English."""
     chosen = req.get_param("ui")
     if chosen is not None:
-        if chosen not in UI_LANGUAGES:
-            raise InvalidParameter("ui", f"{chosen!r} is not one of {', '.join(UI_LANGUAGES)}.")
+        check_known("ui", (chosen,), UI_LANGUAGES)
         return chosen
     ranked: list[tuple[float, int, str]] = []
     for part in (req.get_header("Accept-Language") or "").split(","):
@@ -71,6 +70,5 @@ def analyzer_language(req: falcon.Request) -> str:
     (language,) = values(req, "lang")[:1] or (None,)
     if language is None:
         raise falcon.HTTPMissingParam("lang")
-    if language not in UI_LANGUAGES:
-        raise InvalidParameter("lang", f"{language!r} is not one of {', '.join(UI_LANGUAGES)}.")
+    check_known("lang", (language,), UI_LANGUAGES)
     return language

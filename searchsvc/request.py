@@ -43,7 +43,8 @@ def _between(name: str, value: int, low: int, high: int | None = None) -> None:
         raise InvalidParameter(name, f"The value may not exceed {high}")
 
 
-def _known(name: str, values: Iterable[str], allowed: Iterable[str]) -> None:
+def check_known(name: str, values: Iterable[str], allowed: Iterable[str]) -> None:
+    """Each of ``values`` is one of ``allowed``, or ``InvalidParameter`` names ``name``."""
     allowed = tuple(allowed)
     for value in values:
         if value not in allowed:
@@ -78,10 +79,10 @@ class SearchRequest:
                 "page",
                 f"page × size may be at most {MAX_RESULTS_DEPTH}; narrow the search instead.",
             )
-        _known("lang", self.languages, UI_LANGUAGES)
-        _known("sort", (self.sort,), SORTS)
-        _known("facets", self.facets, FACET_NAMES)
-        _known("ui", (self.ui,), UI_LANGUAGES)
+        check_known("lang", self.languages, UI_LANGUAGES)
+        check_known("sort", (self.sort,), SORTS)
+        check_known("facets", self.facets, FACET_NAMES)
+        check_known("ui", (self.ui,), UI_LANGUAGES)
         object.__setattr__(self, "query", compile_query(self.q))
 
     @property
@@ -102,6 +103,6 @@ class SuggestRequest:
     def __post_init__(self) -> None:
         if len(self.q) > MAX_SUGGEST_TEXT:
             raise InvalidParameter("q", f"At most {MAX_SUGGEST_TEXT} characters.")
-        _known("lang", self.languages, UI_LANGUAGES)
+        check_known("lang", self.languages, UI_LANGUAGES)
         _between("size", self.size, 1, MAX_SUGGESTIONS)
         _between("titles", self.titles, 0, MAX_TITLES)

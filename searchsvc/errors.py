@@ -37,7 +37,7 @@ def _bad_query(req, resp, error: BadQuery, params) -> None:
 
 
 def _invalid_parameter(req, resp, error: InvalidParameter, params) -> None:
-    raise falcon.HTTPInvalidParam(error.message, error.name)
+    raise falcon.HTTPBadRequest(title=error.title, description=error.description)
 
 
 def _unexpected(req, resp, error: Exception, params) -> None:

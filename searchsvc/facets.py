@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -68,6 +69,15 @@ class FacetColumns:
             sorted(range(self.size), key=lambda d: (not moments[d], moments[d], d)),
             dtype=np.int64,
         )
+
+    @functools.cached_property
+    def known(self) -> dict[str, tuple]:
+        """Per column, the keys a filter may name: those of the vocabulary (``labels.json``)
+        and those the documents have, sorted."""
+        return {
+            field: tuple(sorted({*self.labels.get(field, {}), *self.keys[field]}, key=str))
+            for field in FACET_COLUMNS
+        }
 
     def filter(self, field: str, values: Iterable) -> np.ndarray:
         """Mask of the documents with any of the values in a column (cached, read-only)."""

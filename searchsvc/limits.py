@@ -25,6 +25,7 @@ FACET_NAMES = tuple(FACETS)
 
 # /search pages: deep paging costs the service, not the reader.
 DEFAULT_SIZE = 10
+MIN_SIZE = 0  # counts and facets only
 MAX_SIZE = 100
 MAX_RESULTS_DEPTH = 10_000  # page * size
 

@@ -5,32 +5,40 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from searchsvc.limits import (
-    DEFAULT_SIZE,
-    DEFAULT_TITLES,
-    FACET_NAMES,
-    MAX_ANALYZE_TEXT,
-    MAX_QUERY_LENGTH,
-    MAX_SIZE,
-    MAX_SUGGEST_TEXT,
-    MAX_SUGGESTIONS,
-    MAX_TITLES,
-    SORTS,
-    UI_LANGUAGES,
+from searchsvc.request import (
+    AnalyzeRequest,
+    LabelsRequest,
+    Parameter,
+    SearchRequest,
+    SuggestRequest,
+    parameters,
 )
 
-LANG = {"type": "string", "enum": list(UI_LANGUAGES)}
+
+def _schema(declared: Parameter) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "integer" if declared.kind is int else "string"}
+    if declared.choices:
+        schema["enum"] = list(declared.choices)
+    for key, value in (("minimum", declared.minimum), ("maximum", declared.maximum),
+                       ("maxLength", declared.max_length)):
+        if value is not None:
+            schema[key] = value
+    return schema
 
 
-def _param(name: str, schema: dict, description: str, *, required: bool = False,
-           explode_list: bool = False, where: str = "query") -> dict:
-    param: dict[str, Any] = {"name": name, "in": where, "required": required,
-                             "description": description, "schema": schema}
-    if explode_list:
-        param["schema"] = {"type": "array", "items": schema}
-        param["style"] = "form"
-        param["explode"] = True
-    return param
+def _parameters(request_type: type) -> list[dict[str, Any]]:
+    """The query-string parameters a request type declares (``searchsvc.request``)."""
+    found = []
+    for _, declared in parameters(request_type):
+        param: dict[str, Any] = {"name": declared.name, "in": "query",
+                                 "required": declared.required,
+                                 "description": declared.help, "schema": _schema(declared)}
+        if declared.many:
+            param["schema"] = {"type": "array", "items": param["schema"]}
+            param["style"], param["explode"] = "form", True
+            param["description"] += " Repeatable and comma-separated (combined)."
+        found.append(param)
+    return found
 
 
 def _json(schema_ref: str, description: str) -> dict:
@@ -40,7 +48,6 @@ def _json(schema_ref: str, description: str) -> dict:
 
 PROBLEM = {"description": "Error", "content": {"application/problem+json": {
     "schema": {"$ref": "#/components/schemas/Problem"}}}}
-UI = _param("ui", LANG, "Language of labels; default from Accept-Language, then en.")
 
 
 @functools.cache
@@ -102,53 +109,31 @@ def openapi_document() -> dict[str, Any]:
             "generation": {"type": "string"}, "description": {"type": "string"}}},
     }
     errors = {"400": PROBLEM, "503": PROBLEM}
-    search_params = [
-        _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH},
-               'Query: words (all must match), "phrases", -excluded, OR, prefix*, word~, '
-               "title:word, parentheses. Empty lists everything."),
-        _param("lang", LANG, "Only records in these languages.", explode_list=True),
-        _param("year", {"type": "integer"}, "Only these years.", explode_list=True),
-        _param("year_from", {"type": "integer"}, "Years from (inclusive)."),
-        _param("year_to", {"type": "integer"}, "Years to (inclusive)."),
-        _param("division", {"type": "string"}, "Division keys.", explode_list=True),
-        _param("type", {"type": "string"}, "Document type keys.", explode_list=True),
-        _param("org", {"type": "string"}, "Organisation keys.", explode_list=True),
-        _param("sort", {"type": "string", "enum": list(SORTS)},
-               "Order of hits (default relevance)."),
-        _param("page", {"type": "integer", "minimum": 1}, "Page, from 1."),
-        _param("size", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE},
-               f"Hits per page (default {DEFAULT_SIZE})."),
-        _param("facets", {"type": "string", "enum": list(FACET_NAMES)},
-               "Facets to count (default all); counts ignore their own filter.",
-               explode_list=True),
-        UI,
-    ]
-    paths = {
-        "/search": {"get": {"summary": "Search records", "parameters": search_params,
+    # Answers from an index: If-None-Match with the generation's ETag is a 304.
+    cached = {"304": {"description": "Not modified: the client's copy is current"}, **errors}
+    paths: dict[str, dict[str, Any]] = {
+        "/search": {"get": {"summary": "Search records", "parameters": _parameters(SearchRequest),
                             "responses": {"200": _json("#/components/schemas/SearchResult",
-                                                       "Hits and facet counts"), **errors}}},
-        "/suggest": {"get": {"summary": "Complete the last word of a query", "parameters": [
-            _param("q", {"type": "string", "maxLength": MAX_SUGGEST_TEXT}, "What has been typed."),
-            _param("lang", LANG, "Languages to complete in.", explode_list=True),
-            _param("size", {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS},
-                   f"At most ({MAX_SUGGESTIONS})."),
-            _param("titles", {"type": "integer", "minimum": 0, "maximum": MAX_TITLES},
-                   f"Titles beginning with q to offer (default {DEFAULT_TITLES})."),
-        ], "responses": {"200": _json("#/components/schemas/Suggestions", "Completions"),
-                         **errors}}},
+                                                       "Hits and facet counts"), **cached}}},
+        "/suggest": {"get": {"summary": "Complete the last word of a query",
+                             "parameters": _parameters(SuggestRequest),
+                             "responses": {"200": _json("#/components/schemas/Suggestions",
+                                                        "Completions"),
+                                           **cached}}},
         "/documents/{doc_id}": {"get": {"summary": "One record", "parameters": [
-            _param("doc_id", {"type": "string"}, "Record id.", required=True, where="path"),
-            UI,
+            {"name": "doc_id", "in": "path", "required": True, "description": "Record id.",
+             "schema": {"type": "string"}},
+            *_parameters(LabelsRequest),
         ], "responses": {"200": _json("#/components/schemas/Document", "The record"),
-                         "404": PROBLEM, **errors}}},
-        "/facets": {"get": {"summary": "All facet values with counts", "parameters": [UI],
+                         "404": PROBLEM, **cached}}},
+        "/facets": {"get": {"summary": "All facet values with counts",
+                            "parameters": _parameters(LabelsRequest),
                             "responses": {"200": _json("#/components/schemas/FacetList",
-                                                       "Facet values"), **errors}}},
-        "/analyze": {"get": {"summary": "The tokens the analyzer makes of a text", "parameters": [
-            _param("lang", LANG, "Analyzer language.", required=True),
-            _param("text", {"type": "string", "maxLength": MAX_ANALYZE_TEXT}, "Text.",
-                   required=True),
-        ], "responses": {"200": _json("#/components/schemas/Analysis", "Tokens"), **errors}}},
+                                                       "Facet values"), **cached}}},
+        "/analyze": {"get": {"summary": "The tokens the analyzer makes of a text",
+                             "parameters": _parameters(AnalyzeRequest),
+                             "responses": {"200": _json("#/components/schemas/Analysis",
+                                                        "Tokens"), **errors}}},
         "/health": {"get": {"summary": "Service and index status", "responses": {
             "200": _json("#/components/schemas/Health", "Index published and readable"),
             "503": _json("#/components/schemas/Health", "No readable index")}}},

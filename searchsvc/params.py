@@ -1,30 +1,115 @@
-"""Query-string parameters into request objects: the HTTP side of reading a request.
+"""Query strings into request objects: the HTTP side of reading a request.
 
-Here a parameter's text becomes a typed value (``page=abc`` is a 400 naming ``page``) and a
-repeatable parameter a tuple (``lang=fi&lang=sv`` or ``lang=fi,sv``); the request objects of
-``searchsvc.request`` check the values against the limits, once.
+What a route takes is declared once, by its request type (``searchsvc.request``); reading a
+query string against those declarations follows one set of rules for every route:
+
+- a parameter the route does not declare is a 400 naming it, with the parameters the route
+  takes (and the one meant, when one is close);
+- a list parameter (``lang``, ``year``, ``division``, ``type``, ``org``, ``facets``) takes
+  its values repeated, comma-separated or both, combined (``lang=fi&lang=sv,en``); empty
+  values are dropped, so ``facets=`` is no facets and ``lang=`` no filter;
+- any other parameter takes one value: given twice, it is a 400, even with the same value;
+- a number that does not parse is a 400 naming it; a missing required parameter is a 400.
+
+The request object then checks the values against the limits, once. Routes without
+parameters (the health checks, ``/metrics``, ``/openapi.json``) do not read the query string,
+so a probe never fails over one.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any, TypeVar
+
 import falcon
 
-from searchsvc.limits import DEFAULT_UI, FACET_NAMES, UI_LANGUAGES
-from searchsvc.request import SearchRequest, SuggestRequest, check_known
+from searchsvc.limits import DEFAULT_UI, UI_LANGUAGES
+from searchsvc.request import (
+    AnalyzeRequest,
+    InvalidParameter,
+    LabelsRequest,
+    Parameter,
+    SearchRequest,
+    SuggestRequest,
+    close_match,
+    parameters,
+)
+from searchsvc.snapshot import Snapshot
+
+Request = TypeVar("Request")
 
 
-def values(req: falcon.Request, name: str) -> tuple[str, ...]:
-    """A repeatable parameter's distinct non-empty values, in order."""
-    found = req.get_param_as_list(name, delimiter=",") or []
-    return tuple(dict.fromkeys(v.strip() for v in found if v.strip()))
+class UnknownParameter(InvalidParameter):
+    """Parameters a route does not take."""
+
+    title = "Unknown parameter"
+
+    def __init__(self, route: str, unknown: list[str], known: list[str]) -> None:
+        self.route, self.unknown, self.known = route, unknown, known
+        super().__init__(tuple(unknown), "")
+
+    @property
+    def description(self) -> str:
+        named = []
+        for name in self.unknown:
+            meant = close_match(name, self.known)
+            hint = f" (did you mean {_quoted(meant)}?)" if meant else ""
+            named.append(_quoted(name) + hint)
+        noun = "parameter" if len(named) == 1 else "parameters"
+        return (f"Unknown {noun} {', '.join(named)}. The parameters of {self.route} are "
+                f"{', '.join(self.known)}.")
 
 
-def ui(req: falcon.Request) -> str:
-    """``ui`` if given, else the first of fi/sv/en the browser accepts, else English."""
-    chosen = req.get_param("ui")
-    if chosen is not None:
-        check_known("ui", (chosen,), UI_LANGUAGES)
-        return chosen
+def _quoted(name: str) -> str:
+    return json.dumps(name, ensure_ascii=False)
+
+
+def _typed(declared: Parameter, text: str) -> Any:
+    if declared.kind is int:
+        try:
+            if not text.isascii():
+                raise ValueError(text)
+            return int(text.strip())
+        except ValueError:
+            raise InvalidParameter(declared.name, "The value must be an integer.") from None
+    return text
+
+
+def values(req: falcon.Request, request_type: type) -> dict[str, Any]:
+    """The fields of a ``request_type`` the query string gives, typed but not yet checked."""
+    declared = {p.name: (field_name, p) for field_name, p in parameters(request_type)}
+    unknown = [name for name in req.params if name not in declared]
+    if unknown:
+        raise UnknownParameter(req.uri_template or req.path, unknown, list(declared))
+    found: dict[str, Any] = {}
+    for name, (field_name, parameter) in declared.items():
+        raw = req.params.get(name)
+        if raw is None:
+            if parameter.required:
+                raise falcon.HTTPMissingParam(name)
+            continue
+        occurrences = raw if isinstance(raw, list) else [raw]
+        if parameter.many:
+            items = (item.strip() for text in occurrences for item in text.split(","))
+            found[field_name] = tuple(
+                dict.fromkeys(_typed(parameter, item) for item in items if item)
+            )
+        elif len(occurrences) > 1:
+            raise InvalidParameter(
+                name, f"It takes one value, and was given {len(occurrences)} times."
+            )
+        else:
+            found[field_name] = _typed(parameter, occurrences[0])
+    return found
+
+
+def read(req: falcon.Request, request_type: type[Request], **given: Any) -> Request:
+    """The request of ``request_type`` the query string asks for (with ``given`` fields)."""
+    return request_type(**values(req, request_type), **given)
+
+
+def accepted_ui(req: falcon.Request) -> str:
+    """The first of fi/sv/en the browser accepts (``Accept-Language``), else English."""
     ranked: list[tuple[float, int, str]] = []
     for part in (req.get_header("Accept-Language") or "").split(","):
         tag, _, quality = part.strip().partition(";q=")
@@ -38,37 +123,31 @@ def ui(req: falcon.Request) -> str:
     return min(ranked)[2] if ranked else DEFAULT_UI
 
 
-def search_request(req: falcon.Request) -> SearchRequest:
-    facets = req.get_param_as_list("facets", delimiter=",")
-    return SearchRequest(
-        q=req.get_param("q") or "",
-        languages=values(req, "lang"),
-        years=tuple(req.get_param_as_list("year", transform=int, delimiter=",") or ()),
-        year_from=req.get_param_as_int("year_from"),
-        year_to=req.get_param_as_int("year_to"),
-        divisions=values(req, "division"),
-        types=values(req, "type"),
-        orgs=values(req, "org"),
-        sort=(values(req, "sort") or ("relevance",))[0],
-        page=req.get_param_as_int("page", default=1),
-        size=req.get_param_as_int("size", default=SearchRequest.size),
-        facets=FACET_NAMES if facets is None else values(req, "facets"),
-        ui=ui(req),
-    )
+def ui(req: falcon.Request) -> dict[str, str]:
+    """``ui`` from Accept-Language unless the query string names it."""
+    return {} if "ui" in req.params else {"ui": accepted_ui(req)}
+
+
+def picks_labels_from_accept_language(req: falcon.Request) -> bool:
+    """Whether the answer's labels depend on the Accept-Language header (``Vary``)."""
+    return "ui" not in req.params
+
+
+def search_request(req: falcon.Request, given: dict[str, Any], snapshot: Snapshot) -> SearchRequest:
+    """``GET /search`` from the query string's ``values`` (read before the snapshot was taken,
+    so a malformed query string is a 400 with or without an index): filter values are checked
+    against the keys the snapshot's generation knows."""
+    fields: dict[str, Any] = {**given, **ui(req)}
+    return SearchRequest(**fields, facet_keys=snapshot.columns.known)
 
 
 def suggest_request(req: falcon.Request) -> SuggestRequest:
-    return SuggestRequest(
-        q=req.get_param("q") or "",
-        languages=values(req, "lang"),
-        size=req.get_param_as_int("size", default=SuggestRequest.size),
-        titles=req.get_param_as_int("titles", default=SuggestRequest.titles),
-    )
+    return read(req, SuggestRequest)
 
 
-def analyzer_language(req: falcon.Request) -> str:
-    (language,) = values(req, "lang")[:1] or (None,)
-    if language is None:
-        raise falcon.HTTPMissingParam("lang")
-    check_known("lang", (language,), UI_LANGUAGES)
-    return language
+def labels_request(req: falcon.Request) -> LabelsRequest:
+    return read(req, LabelsRequest, **ui(req))
+
+
+def analyze_request(req: falcon.Request) -> AnalyzeRequest:
+    return read(req, AnalyzeRequest)

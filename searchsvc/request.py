@@ -1,26 +1,38 @@
-"""What a client asks for, checked once: a request object that exists is a valid request.
+"""What a client asks for, declared and checked once: a request object that exists is valid.
 
-The HTTP layer (``searchsvc.params``) turns query-string parameters into these; the engine
-takes them as they are, with no limits of its own to re-check. A value over a limit of
-``searchsvc.limits`` raises ``InvalidParameter`` naming the parameter (the HTTP layer answers
-400 with Falcon's own wording), a query over the query language's limits ``BadQuery``.
+Each request type is a frozen dataclass whose fields declare the query-string parameter they
+are read from (``parameter(...)``: name, type, one value or a list, the values it takes, the
+limits of ``searchsvc.limits``), as ``searchsvc.settings`` declares the settings. From these
+declarations the HTTP layer (``searchsvc.params``) reads a query string (an unknown or
+repeated parameter is a 400 there), the request object checks every value once, and
+``/openapi.json`` (``searchsvc.openapi``) describes the parameters. A value outside what a
+parameter takes raises ``InvalidParameter`` naming it (400); a query over the query
+language's limits ``BadQuery``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import dataclasses
+import difflib
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import MISSING, dataclass, field
+from typing import Any
 
+from indexer.contract import YEAR_MAX, YEAR_MIN
 from searchsvc.limits import (
     DEFAULT_SIZE,
     DEFAULT_TITLES,
     DEFAULT_UI,
     FACET_NAMES,
+    FACETS,
+    MAX_ANALYZE_TEXT,
+    MAX_QUERY_LENGTH,
     MAX_RESULTS_DEPTH,
     MAX_SIZE,
     MAX_SUGGEST_TEXT,
     MAX_SUGGESTIONS,
     MAX_TITLES,
+    MIN_SIZE,
     SORTS,
     UI_LANGUAGES,
 )
@@ -28,61 +40,159 @@ from searchsvc.query import ParsedQuery, compile_query
 
 
 class InvalidParameter(ValueError):
-    """A parameter's value is outside what the API accepts."""
+    """A parameter's value (or a pair's) is outside what the API accepts."""
 
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
-        self.name = name
+    title = "Invalid parameter"
+
+    def __init__(self, name: str | tuple[str, ...], message: str) -> None:
+        self.names = (name,) if isinstance(name, str) else name
+        self.name = self.names[0]
         self.message = message
+        super().__init__(self.description)
+
+    @property
+    def description(self) -> str:
+        quoted = " and ".join(f'"{name}"' for name in self.names)
+        noun = "parameter is" if len(self.names) == 1 else "parameters are"
+        return f"The {quoted} {noun} invalid. {self.message}"
 
 
-def _between(name: str, value: int, low: int, high: int | None = None) -> None:
-    if value < low:
-        raise InvalidParameter(name, f"The value must be at least {low}")
-    if high is not None and value > high:
-        raise InvalidParameter(name, f"The value may not exceed {high}")
+def close_match(value: str, choices: Iterable[str]) -> str | None:
+    """The choice ``value`` was most likely meant to be (case aside), if any is close."""
+    by_folded = {str(choice).casefold(): str(choice) for choice in choices}
+    found = difflib.get_close_matches(value.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[found[0]] if found else None
 
 
-def check_known(name: str, values: Iterable[str], allowed: Iterable[str]) -> None:
+def check_known(name: str, values: Iterable[Any], allowed: Iterable[Any]) -> None:
     """Each of ``values`` is one of ``allowed``, or ``InvalidParameter`` names ``name``."""
     allowed = tuple(allowed)
     for value in values:
         if value not in allowed:
-            raise InvalidParameter(name, f"{value!r} is not one of {', '.join(allowed)}.")
+            meant = close_match(str(value), map(str, allowed))
+            hint = f" Did you mean {meant!r}?" if meant else ""
+            raise InvalidParameter(
+                name, f"{value!r} is not one of {', '.join(map(str, allowed))}.{hint}"
+            )
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One query-string parameter: how it is read and the values it takes."""
+
+    name: str  # in the query string
+    help: str
+    kind: type = str  # str or int
+    # A list: repeats and comma-separated values combine (``lang=fi&lang=sv,en``).
+    many: bool = False
+    required: bool = False
+    choices: tuple[str, ...] = ()  # the values it takes, if a fixed set
+    # The values it takes are the keys of this facet the published generation knows.
+    facet: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+
+    def check(self, value: Any, facet_keys: Mapping[str, Collection[Any]] | None) -> None:
+        if value is None:
+            return
+        values = value if self.many else (value,)
+        for one in values:
+            if self.minimum is not None and one < self.minimum:
+                raise InvalidParameter(self.name, f"The value must be at least {self.minimum}")
+            if self.maximum is not None and one > self.maximum:
+                raise InvalidParameter(self.name, f"The value may not exceed {self.maximum}")
+            if self.max_length is not None and len(one) > self.max_length:
+                raise InvalidParameter(self.name, f"At most {self.max_length} characters.")
+        if self.choices:
+            check_known(self.name, values, self.choices)
+        if self.facet is not None and facet_keys is not None:
+            check_known(self.name, values, facet_keys[FACETS[self.facet]])
+
+
+def parameter(*, default: Any = MISSING, default_factory: Any = MISSING, **declared: Any) -> Any:
+    """A request field read from the query-string parameter ``Parameter(**declared)``."""
+    return field(default=default, default_factory=default_factory,
+                 metadata={"parameter": Parameter(**declared)})
+
+
+def parameters(request_type: type) -> Iterator[tuple[str, Parameter]]:
+    """(field name, declaration) of each parameter a request type is read from, in order."""
+    for declared in dataclasses.fields(request_type):
+        if "parameter" in declared.metadata:
+            yield declared.name, declared.metadata["parameter"]
+
+
+def _check_parameters(request: Any, facet_keys: Mapping[str, Collection[Any]] | None) -> None:
+    for name, declared in parameters(type(request)):
+        declared.check(getattr(request, name), facet_keys)
+
+
+UI = {"name": "ui", "choices": UI_LANGUAGES,
+      "help": "Language of labels; default from Accept-Language, then en."}
+LANG = {"name": "lang", "choices": UI_LANGUAGES, "many": True}
+YEAR = {"kind": int, "minimum": YEAR_MIN, "maximum": YEAR_MAX}
 
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """``GET /search``: the query, filters (OR within one, AND across), order and page."""
+    """``GET /search``: the query, filters (OR within one, AND across), order and page.
 
-    q: str = ""
-    languages: tuple[str, ...] = ()  # () = all
-    years: tuple[int, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    divisions: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()  # doc_type keys
-    orgs: tuple[str, ...] = ()
-    sort: str = "relevance"  # relevance | newest | oldest (by date, then year)
-    page: int = 1
-    size: int = DEFAULT_SIZE
-    facets: tuple[str, ...] = FACET_NAMES
-    ui: str = DEFAULT_UI  # language of labels
+    ``facet_keys`` are the facet keys of the published generation the request is for
+    (``FacetColumns.known``): with them, a ``division``, ``type`` or ``org`` value it does not
+    know is invalid; without them (a request made in code), such a filter finds nothing.
+    """
+
+    q: str = parameter(
+        default="", name="q", max_length=MAX_QUERY_LENGTH,
+        help='Query: words (all must match), "phrases", -excluded, OR, prefix*, word~, '
+        "title:word, parentheses. Empty lists everything.")
+    languages: tuple[str, ...] = parameter(  # () = all
+        default=(), **LANG, help="Only records in these languages.")
+    years: tuple[int, ...] = parameter(
+        default=(), name="year", many=True, **YEAR, help="Only these years.")
+    year_from: int | None = parameter(
+        default=None, name="year_from", **YEAR, help="Years from (inclusive).")
+    year_to: int | None = parameter(
+        default=None, name="year_to", **YEAR, help="Years to (inclusive).")
+    divisions: tuple[str, ...] = parameter(
+        default=(), name="division", many=True, facet="division",
+        help="Division keys (GET /facets lists them).")
+    types: tuple[str, ...] = parameter(  # doc_type keys
+        default=(), name="type", many=True, facet="type",
+        help="Document type keys (GET /facets lists them).")
+    orgs: tuple[str, ...] = parameter(
+        default=(), name="org", many=True, facet="org",
+        help="Organisation keys (GET /facets lists them).")
+    sort: str = parameter(  # by date, then year
+        default="relevance", name="sort", choices=SORTS, help="Order of hits.")
+    page: int = parameter(default=1, name="page", kind=int, minimum=1, help="Page, from 1.")
+    size: int = parameter(
+        default=DEFAULT_SIZE, name="size", kind=int, minimum=MIN_SIZE, maximum=MAX_SIZE,
+        help=f"Hits per page (default {DEFAULT_SIZE}); 0 for counts and facets only.")
+    facets: tuple[str, ...] = parameter(
+        default=FACET_NAMES, name="facets", many=True, choices=FACET_NAMES,
+        help="Facets to count (default all; empty for none); counts ignore their own filter.")
+    ui: str = parameter(default=DEFAULT_UI, **UI)  # language of labels
+    facet_keys: Mapping[str, Collection[Any]] | None = field(
+        default=None, repr=False, compare=False)
     # ``q`` read and compiled, once.
     query: ParsedQuery = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _between("page", self.page, 1)
-        _between("size", self.size, 1, MAX_SIZE)
+        _check_parameters(self, self.facet_keys)
         if self.page * self.size > MAX_RESULTS_DEPTH:
             raise InvalidParameter(
                 "page",
                 f"page × size may be at most {MAX_RESULTS_DEPTH}; narrow the search instead.",
             )
-        check_known("lang", self.languages, UI_LANGUAGES)
-        check_known("sort", (self.sort,), SORTS)
-        check_known("facets", self.facets, FACET_NAMES)
-        check_known("ui", (self.ui,), UI_LANGUAGES)
+        if self.year_from is not None and self.year_to is not None and (
+            self.year_from > self.year_to
+        ):
+            raise InvalidParameter(
+                ("year_from", "year_to"),
+                f"year_from ({self.year_from}) is after year_to ({self.year_to}).",
+            )
         object.__setattr__(self, "query", compile_query(self.q))
 
     @property
@@ -95,14 +205,39 @@ class SearchRequest:
 class SuggestRequest:
     """``GET /suggest``: completions of what has been typed."""
 
-    q: str = ""
-    languages: tuple[str, ...] = ()
-    size: int = MAX_SUGGESTIONS  # word completions
-    titles: int = DEFAULT_TITLES  # title completions
+    q: str = parameter(
+        default="", name="q", max_length=MAX_SUGGEST_TEXT, help="What has been typed.")
+    languages: tuple[str, ...] = parameter(
+        default=(), **LANG, help="Languages to complete in.")
+    size: int = parameter(  # word completions
+        default=MAX_SUGGESTIONS, name="size", kind=int, minimum=0, maximum=MAX_SUGGESTIONS,
+        help=f"Word completions, at most (default {MAX_SUGGESTIONS}).")
+    titles: int = parameter(  # title completions
+        default=DEFAULT_TITLES, name="titles", kind=int, minimum=0, maximum=MAX_TITLES,
+        help=f"Titles beginning with q to offer (default {DEFAULT_TITLES}).")
 
     def __post_init__(self) -> None:
-        if len(self.q) > MAX_SUGGEST_TEXT:
-            raise InvalidParameter("q", f"At most {MAX_SUGGEST_TEXT} characters.")
-        check_known("lang", self.languages, UI_LANGUAGES)
-        _between("size", self.size, 1, MAX_SUGGESTIONS)
-        _between("titles", self.titles, 0, MAX_TITLES)
+        _check_parameters(self, None)
+
+
+@dataclass(frozen=True)
+class LabelsRequest:
+    """``GET /facets`` and ``GET /documents/{id}``: the language of labels."""
+
+    ui: str = parameter(default=DEFAULT_UI, **UI)
+
+    def __post_init__(self) -> None:
+        _check_parameters(self, None)
+
+
+@dataclass(frozen=True)
+class AnalyzeRequest:
+    """``GET /analyze``: a text and the language whose analyzer to run on it."""
+
+    lang: str = parameter(name="lang", choices=UI_LANGUAGES, required=True,
+                          help="Analyzer language.")
+    text: str = parameter(name="text", max_length=MAX_ANALYZE_TEXT, required=True,
+                          help="Text.")
+
+    def __post_init__(self) -> None:
+        _check_parameters(self, None)

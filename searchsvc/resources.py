@@ -12,8 +12,8 @@ import falcon
 
 from searchsvc import params, search, snippets, suggest
 from searchsvc.engine import Engine, IndexMissing, Snapshot
-from searchsvc.limits import MAX_ANALYZE_TEXT
 from searchsvc.openapi import openapi_document
+from searchsvc.request import SearchRequest
 from searchsvc.settings import Settings
 
 
@@ -36,8 +36,9 @@ class _FromIndex:
 class SearchResource(_FromIndex):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         started = time.perf_counter()
-        request = params.search_request(req)
+        given = params.values(req, SearchRequest)
         snapshot = self.engine.snapshot()
+        request = params.search_request(req, given, snapshot)
         if self._cacheable(req, resp, snapshot.generation):
             return
         body = search.search(snapshot, request)
@@ -56,9 +57,9 @@ class SuggestResource(_FromIndex):
 
 class DocumentResource(_FromIndex):
     def on_get(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
-        ui = params.ui(req)
+        request = params.labels_request(req)
         snapshot = self.engine.snapshot()
-        document = search.document(snapshot, doc_id, ui)
+        document = search.document(snapshot, doc_id, request.ui)
         if document is None:
             raise falcon.HTTPNotFound(
                 title="Document not found", description=f"No document has the id {doc_id!r}."
@@ -70,22 +71,20 @@ class DocumentResource(_FromIndex):
 
 class FacetsResource(_FromIndex):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        ui = params.ui(req)
+        request = params.labels_request(req)
         snapshot = self.engine.snapshot()
         if self._cacheable(req, resp, snapshot.generation):
             return
-        resp.media = {"facets": search.facet_counts(snapshot, ui)}
+        resp.media = {"facets": search.facet_counts(snapshot, request.ui)}
 
 
 class AnalyzeResource:
     """The analyzers need no index: this answers whether one is published or not."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        language = params.analyzer_language(req)
-        text = req.get_param("text", required=True)
-        if len(text) > MAX_ANALYZE_TEXT:
-            raise falcon.HTTPInvalidParam(f"At most {MAX_ANALYZE_TEXT} characters.", "text")
-        resp.media = {"lang": language, "tokens": snippets.analyze_text(language, text)}
+        request = params.analyze_request(req)
+        resp.media = {"lang": request.lang,
+                      "tokens": snippets.analyze_text(request.lang, request.text)}
 
 
 class _IndexStatus(_FromIndex):

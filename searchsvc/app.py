@@ -42,6 +42,25 @@ def _warm_up(engine: Engine) -> None:
         pass  # /health says so; the engine opens the index once one is published
 
 
+class CORS(falcon.CORSMiddleware):
+    """Falcon's CORS policy, and ``Vary: Origin`` on every answer: whether an answer carries
+    the CORS headers depends on the request's ``Origin``, so a shared cache must keep one
+    copy per origin rather than hand a city's site a copy made for another origin."""
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
+        super().process_response(req, resp, resource, req_succeeded)
+        resp.append_header("Vary", "Origin")
+
+
+def _route(app: falcon.App, template: str, resource: object) -> None:
+    """Add a route answering ``HEAD`` as ``GET`` (Falcon sends no body for ``HEAD``)."""
+    if hasattr(resource, "on_get") and not hasattr(resource, "on_head"):
+        resource.on_head = resource.on_get  # type: ignore[attr-defined]
+    app.add_route(template, resource)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> falcon.App:
     settings = settings or Settings.from_env()
     logging.getLogger("searchsvc").setLevel(settings.log_level.upper())
@@ -53,18 +72,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     middleware: list[Any] = [metrics]  # first, so its clock covers the others
     if settings.cors_origins:
         origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
-        middleware.append(falcon.CORSMiddleware(allow_origins=origins))
+        middleware.append(CORS(allow_origins=origins))
     app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)
-    app.add_route("/search", SearchResource(engine, settings))
-    app.add_route("/suggest", SuggestResource(engine, settings))
-    app.add_route("/documents/{doc_id}", DocumentResource(engine, settings))
-    app.add_route("/facets", FacetsResource(engine, settings))
-    app.add_route("/analyze", AnalyzeResource())
-    app.add_route("/health", HealthResource(engine, settings))
-    app.add_route("/health/live", LivenessResource())
-    app.add_route("/health/ready", ReadinessResource(engine, settings))
-    app.add_route("/metrics", MetricsResource(metrics))
-    app.add_route("/openapi.json", OpenAPIResource())
+    _route(app, "/search", SearchResource(engine, settings))
+    _route(app, "/suggest", SuggestResource(engine, settings))
+    _route(app, "/documents/{doc_id}", DocumentResource(engine, settings))
+    _route(app, "/facets", FacetsResource(engine, settings))
+    _route(app, "/analyze", AnalyzeResource())
+    _route(app, "/health", HealthResource(engine, settings))
+    _route(app, "/health/live", LivenessResource())
+    _route(app, "/health/ready", ReadinessResource(engine, settings))
+    _route(app, "/metrics", MetricsResource(metrics))
+    _route(app, "/openapi.json", OpenAPIResource())
     return app

@@ -41,6 +41,13 @@ def _parameters(request_type: type) -> list[dict[str, Any]]:
     return found
 
 
+def _head(get: dict[str, Any]) -> dict[str, Any]:
+    """HEAD of a GET operation: the same parameters and headers, no body."""
+    responses = {status: {"description": answer["description"]}
+                 for status, answer in get["responses"].items()}
+    return {**get, "summary": f"{get['summary']} (headers only)", "responses": responses}
+
+
 def _json(schema_ref: str, description: str) -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
@@ -109,7 +116,7 @@ def openapi_document() -> dict[str, Any]:
             "generation": {"type": "string"}, "description": {"type": "string"}}},
     }
     errors = {"400": PROBLEM, "503": PROBLEM}
-    # Answers from an index: If-None-Match with the generation's ETag is a 304.
+    # Answers from an index: If-None-Match with the generation's ETag (or *) is a 304.
     cached = {"304": {"description": "Not modified: the client's copy is current"}, **errors}
     paths: dict[str, dict[str, Any]] = {
         "/search": {"get": {"summary": "Search records", "parameters": _parameters(SearchRequest),
@@ -152,6 +159,8 @@ def openapi_document() -> dict[str, Any]:
             "200": {"description": "OpenAPI 3 document",
                     "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     }
+    for item in paths.values():
+        item["head"] = _head(item["get"])
     return {
         "openapi": "3.0.3",
         "info": {"title": "searchsvc", "version": "1",

@@ -1,7 +1,9 @@
 """One resource per URL: read the request (``searchsvc.params``), ask a snapshot, answer.
 
 Answers from an index carry the generation as their ETag, so a client's copy stays valid
-until a new generation is published; health checks are never cached.
+until a new generation is published; health checks are never cached. ``HEAD`` is answered
+wherever ``GET`` is (``create_app`` gives every resource's ``on_get`` as its ``on_head``;
+Falcon sends the headers without the body).
 """
 
 from __future__ import annotations
@@ -17,17 +19,30 @@ from searchsvc.request import SearchRequest
 from searchsvc.settings import Settings
 
 
+def client_has_current(req: falcon.Request, etag: str) -> bool:
+    """RFC 9110 If-None-Match, weak comparison: ``*`` matches any current representation,
+    a list matches if any of its entity tags does."""
+    wanted = req.if_none_match
+    if not wanted:
+        return False
+    return any(tag == "*" or f'"{tag}"' == etag for tag in wanted)
+
+
 class _FromIndex:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
 
-    def _cacheable(self, req: falcon.Request, resp: falcon.Response, generation: str) -> bool:
-        """Cache headers tied to the index generation; True if the client's copy is current."""
+    def _cacheable(
+        self, req: falcon.Request, resp: falcon.Response, generation: str, labelled: bool = True
+    ) -> bool:
+        """Cache headers tied to the index generation; True if the client's copy is current
+        (the answer is then ``304 Not Modified``). ``labelled``: the answer holds labels."""
         resp.etag = f'"{generation}"'
         resp.cache_control = [f"max-age={self.settings.cache_seconds}"]
-        resp.vary = ["Accept-Language"]
-        if req.get_header("If-None-Match") in (f'"{generation}"', f'W/"{generation}"'):
+        if labelled and params.picks_labels_from_accept_language(req):
+            resp.vary = ["Accept-Language"]
+        if client_has_current(req, resp.etag):
             resp.status = falcon.HTTP_304
             return True
         return False
@@ -50,7 +65,7 @@ class SuggestResource(_FromIndex):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         request = params.suggest_request(req)
         snapshot = self.engine.snapshot()
-        if self._cacheable(req, resp, snapshot.generation):
+        if self._cacheable(req, resp, snapshot.generation, labelled=False):
             return
         resp.media = suggest.suggest(snapshot, request)
 

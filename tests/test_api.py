@@ -199,6 +199,7 @@ def test_openapi_document_is_valid_and_lists_every_route(client):
     routes = {route.path: {m.method.lower() for m in route.methods if not m.internal}
               for route in falcon.inspect.inspect_routes(app)}
     assert routes == {path: set(item) for path, item in document["paths"].items()}
+    assert set(routes["/health/live"]) == {"get", "head"}
 
 
 def test_the_limits_docs_api_states_are_the_limits(root):

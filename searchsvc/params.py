@@ -133,12 +133,14 @@ def picks_labels_from_accept_language(req: falcon.Request) -> bool:
     return "ui" not in req.params
 
 
-def search_request(req: falcon.Request, given: dict[str, Any], snapshot: Snapshot) -> SearchRequest:
-    """``GET /search`` from the query string's ``values`` (read before the snapshot was taken,
-    so a malformed query string is a 400 with or without an index): filter values are checked
-    against the keys the snapshot's generation knows."""
+def search_request(
+    req: falcon.Request, given: dict[str, Any], snapshot: Snapshot | None
+) -> SearchRequest:
+    """``GET /search`` from the query string's ``values``: filter values are checked against
+    the keys the snapshot's generation knows (without a snapshot, all else is checked)."""
     fields: dict[str, Any] = {**given, **ui(req)}
-    return SearchRequest(**fields, facet_keys=snapshot.columns.known)
+    keys = None if snapshot is None else snapshot.columns.known
+    return SearchRequest(**fields, facet_keys=keys)
 
 
 def suggest_request(req: falcon.Request) -> SuggestRequest:

@@ -52,7 +52,11 @@ class SearchResource(_FromIndex):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         started = time.perf_counter()
         given = params.values(req, SearchRequest)
-        snapshot = self.engine.snapshot()
+        try:
+            snapshot = self.engine.snapshot()
+        except IndexMissing:
+            params.search_request(req, given, None)  # a bad parameter is a 400 even so
+            raise
         request = params.search_request(req, given, snapshot)
         if self._cacheable(req, resp, snapshot.generation):
             return

@@ -154,6 +154,7 @@ def test_list_parameters_combine_repeats_and_commas(client):
     assert both == total("lang=fi&lang=sv") == total("lang=fi&lang=fi,sv")
     assert both == total("lang=fi&lang=sv") == total("lang=sv, fi&lang=")
     assert total("lang=fi") < both
+    assert total("lang=") == total("q=") == total("facets=") > both  # no filter, empty query
     assert total("year=2002&year=2021,2023") == total("year=2002,2021,2023") > total("year=2002")
     assert total("type=court_decision&type=answer,agenda_item") == total(
         "type=court_decision,answer,agenda_item")
@@ -191,8 +192,11 @@ def test_every_declared_parameter_is_in_the_openapi_document(client):
                                        "maximum": YEAR_MAX}
 
 
-def test_a_malformed_query_string_is_a_400_even_without_an_index(tmp_path):
+def test_a_bad_parameter_is_a_400_even_without_an_index(tmp_path):
     client = testing.TestClient(create_app(Settings(index_dir=tmp_path / "nothing")))
     assert get(client, "/search?yaer=2021").status_code == 400
     assert get(client, "/search?q=a&q=b").status_code == 400
+    assert get(client, "/search?size=500").status_code == 400
+    assert get(client, "/search?year_from=2022&year_to=2000").status_code == 400
+    assert get(client, "/search?type=Decision").status_code == 503  # no keys to check against
     assert get(client, "/search?q=tuki").status_code == 503

@@ -128,10 +128,10 @@ def _check_parameters(request: Any, facet_keys: Mapping[str, Collection[Any]] | 
         declared.check(getattr(request, name), facet_keys)
 
 
-UI = {"name": "ui", "choices": UI_LANGUAGES,
-      "help": "Language of labels; default from Accept-Language, then en."}
-LANG = {"name": "lang", "choices": UI_LANGUAGES, "many": True}
-YEAR = {"kind": int, "minimum": YEAR_MIN, "maximum": YEAR_MAX}
+_UI = {"name": "ui", "choices": UI_LANGUAGES,
+       "help": "Language of labels; default from Accept-Language, then en."}
+_LANG = {"name": "lang", "choices": UI_LANGUAGES, "many": True}
+_YEAR = {"kind": int, "minimum": YEAR_MIN, "maximum": YEAR_MAX}
 
 
 @dataclass(frozen=True)
@@ -148,13 +148,13 @@ class SearchRequest:
         help='Query: words (all must match), "phrases", -excluded, OR, prefix*, word~, '
         "title:word, parentheses. Empty lists everything.")
     languages: tuple[str, ...] = parameter(  # () = all
-        default=(), **LANG, help="Only records in these languages.")
+        default=(), **_LANG, help="Only records in these languages.")
     years: tuple[int, ...] = parameter(
-        default=(), name="year", many=True, **YEAR, help="Only these years.")
+        default=(), name="year", many=True, **_YEAR, help="Only these years.")
     year_from: int | None = parameter(
-        default=None, name="year_from", **YEAR, help="Years from (inclusive).")
+        default=None, name="year_from", **_YEAR, help="Years from (inclusive).")
     year_to: int | None = parameter(
-        default=None, name="year_to", **YEAR, help="Years to (inclusive).")
+        default=None, name="year_to", **_YEAR, help="Years to (inclusive).")
     divisions: tuple[str, ...] = parameter(
         default=(), name="division", many=True, facet="division",
         help="Division keys (GET /facets lists them).")
@@ -173,7 +173,7 @@ class SearchRequest:
     facets: tuple[str, ...] = parameter(
         default=FACET_NAMES, name="facets", many=True, choices=FACET_NAMES,
         help="Facets to count (default all; empty for none); counts ignore their own filter.")
-    ui: str = parameter(default=DEFAULT_UI, **UI)  # language of labels
+    ui: str = parameter(default=DEFAULT_UI, **_UI)  # language of labels
     facet_keys: Mapping[str, Collection[Any]] | None = field(
         default=None, repr=False, compare=False)
     # ``q`` read and compiled, once.
@@ -208,7 +208,7 @@ class SuggestRequest:
     q: str = parameter(
         default="", name="q", max_length=MAX_SUGGEST_TEXT, help="What has been typed.")
     languages: tuple[str, ...] = parameter(
-        default=(), **LANG, help="Languages to complete in.")
+        default=(), **_LANG, help="Languages to complete in.")
     size: int = parameter(  # word completions
         default=MAX_SUGGESTIONS, name="size", kind=int, minimum=0, maximum=MAX_SUGGESTIONS,
         help=f"Word completions, at most (default {MAX_SUGGESTIONS}).")
@@ -224,7 +224,7 @@ class SuggestRequest:
 class LabelsRequest:
     """``GET /facets`` and ``GET /documents/{id}``: the language of labels."""
 
-    ui: str = parameter(default=DEFAULT_UI, **UI)
+    ui: str = parameter(default=DEFAULT_UI, **_UI)
 
     def __post_init__(self) -> None:
         _check_parameters(self, None)

@@ -9,9 +9,11 @@ access log (stdout) and the app's own lines are one JSON object per line.
 Metrics: each worker writes its counts to ``SEARCHSVC_METRICS_DIR`` (a fresh temporary
 directory by default) and ``/metrics`` sums them. prometheus-client picks its multiprocess
 mode from ``PROMETHEUS_MULTIPROC_DIR`` when it is first imported, so that is set here, in the
-master, before any worker imports the app.
+master, before any worker imports the app. A fresh temporary directory is removed when the
+master exits, however it exits: stopped, or failing before it serves (a port in use).
 """
 
+import atexit
 import datetime as dt
 import logging
 import os
@@ -43,6 +45,21 @@ def _metrics_dir() -> Path:
 
 _metrics = _metrics_dir()
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics)
+# The master's pid (``on_starting`` updates it if gunicorn daemonized since): workers are
+# forked from the master and inherit its exit handlers, but the directory is not theirs.
+_master = {"pid": os.getpid()}
+
+
+def _remove_fresh_metrics_dir() -> None:
+    if os.getpid() != _master["pid"]:
+        return
+    if _settings.metrics_dir is None and _metrics.name.startswith(METRICS_DIR_PREFIX):
+        shutil.rmtree(_metrics, ignore_errors=True)
+
+
+# gunicorn exits without calling ``on_exit`` when it cannot bind, or on an error in its
+# main loop; the interpreter's exit handlers run on every exit but a kill -9.
+atexit.register(_remove_fresh_metrics_dir)
 
 
 class ServiceLogger(glogging.Logger):
@@ -105,6 +122,7 @@ class ServiceLogger(glogging.Logger):
 
 def on_starting(server) -> None:
     """Counts left by an earlier gunicorn in the same directory would be added to ours."""
+    _master["pid"] = server.pid
     for stale in _metrics.glob("*.db"):
         stale.unlink()
 
@@ -116,8 +134,7 @@ def child_exit(server, worker) -> None:
 
 
 def on_exit(server) -> None:
-    if _settings.metrics_dir is None and _metrics.name.startswith(METRICS_DIR_PREFIX):
-        shutil.rmtree(_metrics, ignore_errors=True)
+    _remove_fresh_metrics_dir()
 
 
 wsgi_app = "searchsvc.wsgi:app"

@@ -8,7 +8,8 @@
   writer processes); ``published_copy`` (a copy of both, for a test that changes them).
 - Commands: ``cli`` runs ``indexer.cli.main(argv)`` in this process; ``indexer_process``
   runs ``python -m indexer`` as a process of its own, for tests that kill it or limit it.
-- ``gunicorn`` starts the real server on a free loopback port.
+- ``gunicorn`` starts the real server on a free loopback port; ``gunicorn_process`` only
+  starts it, on a port the test chooses.
 
 Everything built once per session is only read by the tests that share it.
 """
@@ -310,20 +311,29 @@ class Server:
             time.sleep(0.1)
 
 
-@contextmanager
-def _gunicorn(index_dir: Path, **settings: str) -> Iterator[Server]:
-    port = _free_port()
+def _gunicorn_process(index_dir: Path, port: int, environ: Mapping[str, str] | None = None,
+                      **settings: str) -> subprocess.Popen[bytes]:
+    """gunicorn -c gunicorn.conf.py on 127.0.0.1:port, 2 workers, these ``SEARCHSVC_*``
+    settings and other ``environ`` variables, in a session of its own, output piped."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("SEARCHSVC_") and key != "PROMETHEUS_MULTIPROC_DIR"}
     env.update({"SEARCHSVC_INDEX_DIR": str(index_dir), "SEARCHSVC_WORKERS": "2",
                 "SEARCHSVC_BIND": "127.0.0.1:1"})  # --bind overrides it
     env.update({f"SEARCHSVC_{name.upper()}": value for name, value in settings.items()})
-    process = subprocess.Popen(
+    env.update(environ or {})
+    return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
          "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+@contextmanager
+def _gunicorn(index_dir: Path, environ: Mapping[str, str] | None = None,
+              **settings: str) -> Iterator[Server]:
+    port = _free_port()
+    process = _gunicorn_process(index_dir, port, environ, **settings)
     server = Server(f"http://127.0.0.1:{port}", process)
     assert process.stdout is not None
     output = process.stdout
@@ -340,7 +350,7 @@ def _gunicorn(index_dir: Path, **settings: str) -> Iterator[Server]:
             try:
                 server.get("/health")
                 break
-            except (ConnectionError, urllib.error.URLError):
+            except (ConnectionError, TimeoutError, urllib.error.URLError):  # or slow to answer
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise AssertionError("gunicorn did not start:\n" + server.output) from None
                 time.sleep(0.2)
@@ -355,6 +365,14 @@ def _gunicorn(index_dir: Path, **settings: str) -> Iterator[Server]:
 
 @pytest.fixture
 def gunicorn() -> Callable[..., AbstractContextManager[Server]]:
-    """``with gunicorn(index_dir, log_format="text") as server``: gunicorn -c gunicorn.conf.py
-    with 2 workers and these ``SEARCHSVC_*`` settings, once both workers serve."""
+    """``with gunicorn(index_dir, environ=None, log_format="text") as server``: gunicorn -c
+    gunicorn.conf.py with 2 workers, these ``SEARCHSVC_*`` settings and other ``environ``
+    variables, once both workers serve."""
     return _gunicorn
+
+
+@pytest.fixture
+def gunicorn_process() -> Callable[..., subprocess.Popen[bytes]]:
+    """``gunicorn_process(index_dir, port, environ=None, **settings)``: the same gunicorn,
+    only started (for a test of how it fails); the test waits for it or stops it."""
+    return _gunicorn_process

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
+import socket
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -77,3 +80,48 @@ def test_json_log_lines_even_for_quotes_and_backslashes(small_index: Path, gunic
     assert app and "serving index generation" in app[0]["message"]
     assert any(r["logger"] == "gunicorn.error" and "Booting worker" in r["message"]
                for r in records)
+
+
+def metrics_dirs(tmp: Path) -> list[Path]:
+    return sorted(tmp.glob("searchsvc-metrics-*"))
+
+
+def booted_workers(server) -> list[int]:
+    return [int(line.rsplit(" ", 1)[1]) for line in list(server.lines)
+            if "Booting worker with pid" in line]
+
+
+def test_a_busy_port_leaves_no_metrics_folder_behind(small_index: Path, tmp_path: Path,
+                                                     gunicorn_process):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        process = gunicorn_process(small_index, busy.getsockname()[1], {"TMPDIR": str(tmp)})
+        try:
+            output, _ = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    assert process.returncode != 0
+    assert b"Can't connect" in output or b"in use" in output, output
+    assert metrics_dirs(tmp) == []
+
+
+def test_the_metrics_folder_lives_as_long_as_the_master(small_index: Path, tmp_path: Path,
+                                                        gunicorn):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with gunicorn(small_index, {"TMPDIR": str(tmp)}, log_format="text") as server:
+        (folder,) = metrics_dirs(tmp)
+        first, _ = booted_workers(server)
+        os.kill(first, signal.SIGTERM)  # a worker exits; the master starts another
+        server.wait_for(3, "Booting worker with pid")
+        new = booted_workers(server)[2]
+        server.wait_for(1, f"[{new}] [INFO] serving index generation")
+        assert folder.is_dir() and metrics_dirs(tmp) == [folder]
+        assert "searchsvc_requests_total" in server.text("/metrics")
+    assert metrics_dirs(tmp) == []
+

@@ -58,7 +58,8 @@ def _remove_fresh_metrics_dir() -> None:
 
 
 # gunicorn exits without calling ``on_exit`` when it cannot bind, or on an error in its
-# main loop; the interpreter's exit handlers run on every exit but a kill -9.
+# main loop; the interpreter's exit handlers run on any exit through Python (not on a
+# kill -9, nor on a signal that arrives before gunicorn handles signals).
 atexit.register(_remove_fresh_metrics_dir)
 
 

@@ -44,7 +44,9 @@ def check_corpus(paths: Sequence[str | Path]) -> None:
                 break
             first_problem = first_problem or item
         else:
-            if first_problem is not None and first_problem.path == str(path):
+            if first_problem is not None and (first_problem.path, first_problem.line) == (
+                str(path), None
+            ):
                 reason = first_problem.reason  # "no such file or folder", say
             elif first_problem is not None:
                 reason = f"no record could be read ({first_problem})"

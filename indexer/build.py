@@ -39,7 +39,7 @@ from whoosh.writing import IndexWriter
 from indexer import generations, spelling, writer_processes
 from indexer.contract import LABELS_FILE, LANGUAGES, SCHEMA_VERSION
 from indexer.documents import document_fields
-from indexer.guards import DEFAULT_REMOVAL_LIMIT, CorpusUnusable, RemovalLimit, check_corpus
+from indexer.guards import CorpusUnusable, RemovalLimit, check_corpus
 from indexer.lexicon import lexicon
 from indexer.normalize import iter_records
 from indexer.records import BadRecord, Record
@@ -205,7 +205,7 @@ def building(
     on_record: OnRecord | None = None,
     removals: frozenset[str] = frozenset(),
     today: dt.date | None = None,
-    removal_limit: RemovalLimit = DEFAULT_REMOVAL_LIMIT,
+    removal_limit: RemovalLimit | None = None,
 ) -> Iterator[Build]:
     """Hold the rebuild lock, hand the block a fresh directory to write a generation into,
     then check what it wrote and publish it.
@@ -215,7 +215,8 @@ def building(
     holding another number of documents than records were counted into it (whoosh's
     multiprocess writer drops a failed worker's documents and only prints the error), more
     records skipped than ``max_errors``, none at all, or more published records missing from
-    the corpus than ``removal_limit`` allows (``TooManyRemovals``). Not published
+    the corpus than ``removal_limit`` allows (``TooManyRemovals``; the command line's default
+    is ``guards.DEFAULT_REMOVAL_LIMIT``, None here means no limit). Not published
     (``report.unchanged``): a generation holding what the published one holds.
 
     ``removals`` are added to those remembered in the index directory, and all of them are
@@ -243,7 +244,8 @@ def building(
             intended = gone & withholding.removals
             withholding.removed += len(intended)
             withholding.ids.update(intended)
-            removal_limit.check(mode, len(gone - intended), len(published.records))
+            if removal_limit is not None:
+                removal_limit.check(mode, len(gone - intended), len(published.records))
         if removals - remembered:
             write_remembered_removals(index_dir, removals | remembered)
         report.withheld = {"removed": withholding.removed, "expired": withholding.expired}
@@ -374,7 +376,7 @@ def rebuild(
     on_record: OnRecord | None = None,
     removals: frozenset[str] = frozenset(),
     today: dt.date | None = None,
-    removal_limit: RemovalLimit = DEFAULT_REMOVAL_LIMIT,
+    removal_limit: RemovalLimit | None = None,
 ) -> BuildReport:
     """Read the corpus, write a new generation beside the live one and publish it (unless it
     holds what the published one does); withheld records (``removals`` and those remembered,

@@ -9,7 +9,9 @@ update would delete them from the index and report success. So:
 - the records of the published generation that are missing from the corpus (neither in it
   nor withheld on purpose by a removal list) may be at most a set number, by default 10% of
   the published records (``RemovalLimit``, the CLI's ``--allow-removals N`` or ``N%``),
-  as ``rsync --max-delete`` limits deletions. Records on a removal list, remembered or given,
+  as ``rsync --max-delete`` limits deletions. The command line always applies one
+  (``DEFAULT_REMOVAL_LIMIT`` unless told); ``rebuild()`` and ``update()`` called from code
+  (tests, benchmarks) only when given one. Records on a removal list, remembered or given,
   and records past their ``expires`` are intended and never count.
 """
 

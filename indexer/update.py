@@ -40,7 +40,7 @@ from indexer.build import (
 )
 from indexer.contract import LANGUAGES, SCHEMA_VERSION, StoredDocument, stored_text_in
 from indexer.documents import content_hash, document_fields
-from indexer.guards import DEFAULT_REMOVAL_LIMIT, RemovalLimit
+from indexer.guards import RemovalLimit
 from indexer.records import Record
 from indexer.spelling import WordCounts, collecting
 
@@ -136,7 +136,7 @@ def update(
     on_record: OnRecord | None = None,
     removals: frozenset[str] = frozenset(),
     today: dt.date | None = None,
-    removal_limit: RemovalLimit = DEFAULT_REMOVAL_LIMIT,
+    removal_limit: RemovalLimit | None = None,
 ) -> BuildReport:
     """Publish the published generation updated to the corpus: new and changed records in,
     records gone from the corpus or withheld out; nothing if nothing changed. Without a

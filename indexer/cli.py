@@ -1,7 +1,7 @@
 """``searchsvc-index``: rebuild, inspect and check the search index.
 
 Exit codes, for cron jobs to act on:
-  0  done
+  0  done: published, or nothing changed (nothing to publish)
   1  the build failed (nothing was published; the live index is as it was): a full or
      read-only disk, say; the message says why
   2  bad command line (or a bad SEARCHSVC_* setting)

@@ -84,7 +84,6 @@ class _Changes:
     def __init__(self, reader: IndexReader, build: Build) -> None:
         self.indexed = indexed_records(reader)
         self.build = build
-        self.seen: set[str] = set()
         self.taken_out: list[int] = []  # doc numbers deleted, for their words
 
     def _delete(self, writer: IndexWriter, docnum: int, change: str) -> None:
@@ -95,7 +94,6 @@ class _Changes:
     def apply(self, writer: IndexWriter, record: Record) -> None:
         report = self.build.report
         old = self.indexed.get(record.id)
-        self.seen.add(record.id)
         if self.build.withholding.withheld(record):
             if old is not None:
                 self._delete(writer, old[0], "withheld")
@@ -115,7 +113,7 @@ class _Changes:
         (what the removal limit counts)."""
         removals = self.build.withholding.removals
         for doc_id, (docnum, _) in self.indexed.items():
-            if doc_id not in self.seen:
+            if doc_id not in self.build.seen:  # every good record of the corpus
                 self._delete(writer, docnum, "withheld" if doc_id in removals else "removed")
 
 

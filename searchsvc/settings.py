@@ -5,7 +5,8 @@ metadata. The service reads them all once, at start-up (``Settings.from_env``): 
 ``SEARCHSVC_*`` variable or a badly typed value stops it with a message naming the variable.
 The indexer checks every variable as the service does and reads the two it shares with the
 service (``SEARCHSVC_INDEX_DIR``, ``SEARCHSVC_LOG_FORMAT``) through the same declarations
-(``Settings.from_env``, ``Settings.given``). The settings table in README.md is ``markdown_table()``; a test holds the two together.
+(``Settings.from_env``, ``Settings.given``). The settings table in README.md is
+``markdown_table()``; a test holds the two together.
 """
 
 from __future__ import annotations

@@ -231,6 +231,12 @@ def test_removals_are_remembered_until_restored(corpus, index_dir, tmp_path, cli
     assert done.returncode == 0, done.stderr
     assert f"restored 1 records in {index_dir}" in done.stdout
     assert remembered_removals(index_dir) == {other}
+    done = cli("restore", other, "--index-dir", index_dir)  # under cron: one JSON line
+    assert json.loads(done.stderr)["event"] == "restored" and done.stdout == ""
+    assert remembered_removals(index_dir) == frozenset()
+    assert cli("update", "--corpus", corpus, "--index-dir", index_dir,
+               "--removals", removals).returncode == 0
+    assert cli("restore", victim, "--index-dir", index_dir).returncode == 0
     assert cli("update", "--corpus", corpus, "--index-dir", index_dir).returncode == 0
     assert victim in _served_ids(index_dir) and other not in _served_ids(index_dir)
 
@@ -430,6 +436,10 @@ def test_the_readme_removal_limit_example(corpus, index_dir, cli) -> None:
     assert cli("update", "--corpus", corpus, "--index-dir", index_dir,
                "--allow-removals", "25%").returncode == 0
     assert len(_served_ids(index_dir)) == 15
+    _keep_only(corpus, 1)
+    assert cli("update", "--corpus", corpus, "--index-dir", index_dir,
+               "--allow-removals", "100%").returncode == 0  # no limit
+    assert len(_served_ids(index_dir)) == 1
 
 
 @pytest.mark.slow

@@ -46,7 +46,7 @@ def _write(corpus: Path, records: list[dict]) -> None:
 def _cli(*args: str) -> tuple[float, str]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "indexer", *args, "--progress", "none"],
+        [sys.executable, "-m", "indexer", *args, "--progress", "none", "--log-format", "text"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     seconds = time.perf_counter() - started
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(corpus)
         _write(corpus, [r for i, r in enumerate(records) if i not in removed] + new)
         update_seconds, out = _cli("update", "--corpus", str(corpus), "--index-dir",
-                                   str(index_dir), "--jobs", str(args.jobs))
+                                   str(index_dir), "--jobs", str(args.jobs),
+                                   "--allow-removals", str(count))
 
         removals = root / "removals.txt"
         removals.write_text("".join(records[i]["id"] + "\n" for i in withheld), encoding="utf-8")

@@ -1,19 +1,26 @@
 """Building a generation: the skeleton every rebuild and update runs, and the rebuild itself.
 
-    lock -> fresh building directory -> vocabulary -> [write] -> count check
-         -> labels.json and manifest.json -> publish
+    corpus check -> lock -> fresh building directory -> vocabulary -> [write] -> count check
+         -> removal limit -> remember removals -> nothing changed? stop : labels.json and
+         manifest.json -> publish
 
 ``building()`` owns every step but the writing: ``rebuild`` (here) writes a new index from
 the corpus, ``indexer.update.update`` a copy of the published one plus what changed. Whatever
 fails, the building directory is removed, the lock released and the published generation left
 as it was; a killed build leaves a directory that the next one removes, and the kernel
 releases its lock.
+
+A run refuses to shrink the index by mistake (``indexer.guards``: an unusable corpus path, more
+published records missing from the corpus than allowed), and a run whose generation would
+hold exactly what the published one holds publishes nothing (``BuildReport.unchanged``), so
+clients' ETags and the rollback target stay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import time
@@ -26,17 +33,21 @@ from typing import Any
 
 from whoosh import index
 from whoosh.fields import Schema
+from whoosh.reading import IndexReader
 from whoosh.writing import IndexWriter
 
 from indexer import generations, spelling, writer_processes
 from indexer.contract import LABELS_FILE, LANGUAGES, SCHEMA_VERSION
 from indexer.documents import document_fields
+from indexer.guards import CorpusUnusable, RemovalLimit, check_corpus
 from indexer.lexicon import lexicon
 from indexer.normalize import iter_records
 from indexer.records import BadRecord, Record
 from indexer.schema import build_schema
 from indexer.vocabulary import Vocabulary
-from indexer.withheld import Withholding
+from indexer.withheld import Withholding, remembered_removals, write_remembered_removals
+
+log = logging.getLogger("searchsvc.index")
 
 WRITER_MEMORY_MB = 256
 DEFAULT_MAX_ERRORS = 10
@@ -61,6 +72,8 @@ class BuildReport:
     by_type: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     published: bool = False
+    # Nothing to publish: the published generation (``generation``) holds exactly this.
+    unchanged: bool = False
     mode: str = "rebuild"  # or "update"
     base: str | None = None  # the generation an update started from
     # update: records added, changed, removed (gone from the corpus), withheld, unchanged
@@ -117,6 +130,7 @@ class Build:
     vocabulary: Vocabulary
     withholding: Withholding
     on_record: OnRecord | None = None
+    seen: set[str] = field(default_factory=set)  # ids of the corpus's good records
 
     def records(self) -> Iterator[Record]:
         """The corpus's good records, withheld ones included; bad ones go to the report.
@@ -125,6 +139,7 @@ class Build:
             if isinstance(item, BadRecord):
                 self.report.problems.append(str(item))
             else:
+                self.seen.add(item.id)
                 yield item
             if self.on_record is not None:
                 self.on_record(item)
@@ -132,6 +147,53 @@ class Build:
     def kept_records(self) -> Iterator[Record]:
         """The good records that are not withheld (on the removal list, or expired)."""
         return (record for record in self.records() if not self.withholding.withheld(record))
+
+
+@dataclass
+class Published:
+    """What the published generation holds, as a run starts (under the lock)."""
+
+    name: str
+    records: dict[str, str]  # id -> content hash
+    has_deletions: bool  # documents deleted by updates, still inside its segment files
+    schema_version: Any
+    labels: Any
+
+
+def indexed_records(reader: IndexReader) -> dict[str, tuple[int, str]]:
+    """id -> (doc number, content hash) of every live document, from the id/hash columns."""
+    ids = list(reader.column_reader("id"))
+    hashes = list(reader.column_reader("content_hash"))
+    return {
+        (doc_id.decode() if isinstance(doc_id, bytes) else doc_id): (
+            docnum,
+            hashes[docnum].decode() if isinstance(hashes[docnum], bytes) else hashes[docnum],
+        )
+        for docnum, doc_id in enumerate(ids)
+        if doc_id and not reader.is_deleted(docnum)
+    }
+
+
+def _published(index_dir: Path) -> Published | None:
+    """The published generation's contents; None if there is none, or it cannot be read
+    (a damaged index is replaced without a removal limit: there is nothing to protect)."""
+    try:
+        generation = generations.current_generation(index_dir)
+    except generations.IndexMissing:
+        return None
+    try:
+        manifest = generations.read_manifest(generation)
+        labels_path = generation / LABELS_FILE
+        labels = json.loads(labels_path.read_text("utf-8")) if labels_path.is_file() else None
+        with index.open_dir(str(generation)).reader() as reader:
+            records = {key: digest for key, (_, digest) in indexed_records(reader).items()}
+            has_deletions = reader.has_deletions()
+    except Exception as exc:  # any unreadable generation is treated alike
+        log.warning("the published generation %s cannot be read (%s): no removal limit",
+                    generation.name, exc)
+        return None
+    return Published(generation.name, records, has_deletions, manifest.get("schema_version"),
+                     labels)
 
 
 @contextmanager
@@ -143,34 +205,78 @@ def building(
     on_record: OnRecord | None = None,
     removals: frozenset[str] = frozenset(),
     today: dt.date | None = None,
+    removal_limit: RemovalLimit | None = None,
 ) -> Iterator[Build]:
     """Hold the rebuild lock, hand the block a fresh directory to write a generation into,
     then check what it wrote and publish it.
 
-    A generation is refused (``BuildFailed``) when the index holds another number of
-    documents than records were counted into it (whoosh's multiprocess writer drops a failed
-    worker's documents and only prints the error), when more records were skipped than
-    ``max_errors``, or when there were none. The generation published until now is kept for
-    rollback unless it holds a record withheld this time.
+    Refused before anything is written (``CorpusUnusable``): a corpus path that is missing,
+    unreadable or holds no records. Refused after writing (``BuildFailed``): an index
+    holding another number of documents than records were counted into it (whoosh's
+    multiprocess writer drops a failed worker's documents and only prints the error), more
+    records skipped than ``max_errors``, none at all, or more published records missing from
+    the corpus than ``removal_limit`` allows (``TooManyRemovals``; the command line's default
+    is ``guards.DEFAULT_REMOVAL_LIMIT``, None here means no limit). Not published
+    (``report.unchanged``): a generation holding what the published one holds.
+
+    ``removals`` are added to those remembered in the index directory, and all of them are
+    withheld. The generation published until now is kept for rollback unless it holds a
+    record withheld this time.
     """
     started = time.monotonic()
+    try:
+        check_corpus(corpus)
+    except CorpusUnusable as exc:
+        raise CorpusUnusable(f"{exc}; nothing was published, the live index was left as it was"
+                             ) from None
     report = BuildReport(mode=mode)
-    withholding = Withholding(removals, today or dt.date.today())
-    with generations.rebuild_lock(index_dir), _fresh_directory(index_dir) as path:
+    with generations.rebuild_lock(index_dir, mode), _fresh_directory(index_dir) as path:
+        remembered = remembered_removals(index_dir)
+        withholding = Withholding(removals | remembered, today or dt.date.today())
+        published = _published(index_dir)
         build = Build(path, [str(p) for p in corpus], report, Vocabulary.load(), withholding,
                       on_record)
         yield build
         _check(build, max_errors)
+        labels = build.vocabulary.labels()
+        if published is not None:
+            gone = published.records.keys() - build.seen
+            intended = gone & withholding.removals
+            withholding.removed += len(intended)
+            withholding.ids.update(intended)
+            if removal_limit is not None:
+                removal_limit.check(mode, len(gone - intended), len(published.records))
+        if removals - remembered:
+            write_remembered_removals(index_dir, removals | remembered)
         report.withheld = {"removed": withholding.removed, "expired": withholding.expired}
-        report.generation = generations.new_generation_name()
         report.seconds = time.monotonic() - started
+        if published is not None and _holds_the_same(build, published, labels):
+            report.generation, report.unchanged = published.name, True
+            return
+        report.generation = generations.new_generation_name()
         with open(path / LABELS_FILE, "w", encoding="utf-8") as handle:
-            json.dump(build.vocabulary.labels(), handle, ensure_ascii=False, sort_keys=True)
+            json.dump(labels, handle, ensure_ascii=False, sort_keys=True)
         generations.write_manifest(path, report.manifest(build.corpus))
         keep = 1 if _published_holds(index_dir, withholding.ids) else generations.KEEP_GENERATIONS
         with report.phase("publishing"):
             report.path = generations.publish(index_dir, path, report.generation, keep=keep)
         report.published = True
+
+
+def _holds_the_same(build: Build, published: Published, labels: Any) -> bool:
+    """Whether the generation built holds what the published one does: the same schema, the
+    same records with the same content hashes, the same facet labels. A rebuild also
+    publishes when the published generation still carries deleted documents in its files:
+    writing them anew is what takes their bytes off the disk."""
+    if published.schema_version != SCHEMA_VERSION or (
+        build.report.mode == "rebuild" and published.has_deletions
+    ):
+        return False
+    if json.loads(json.dumps(labels)) != published.labels:
+        return False
+    with index.open_dir(str(build.path)).reader() as reader:
+        built = {key: digest for key, (_, digest) in indexed_records(reader).items()}
+    return built == published.records
 
 
 @contextmanager
@@ -270,10 +376,13 @@ def rebuild(
     on_record: OnRecord | None = None,
     removals: frozenset[str] = frozenset(),
     today: dt.date | None = None,
+    removal_limit: RemovalLimit | None = None,
 ) -> BuildReport:
-    """Read the corpus, write a new generation beside the live one and publish it; withheld
-    records (``removals``, past ``expires``) are left out."""
-    with building("rebuild", corpus, index_dir, max_errors, on_record, removals, today) as build:
+    """Read the corpus, write a new generation beside the live one and publish it (unless it
+    holds what the published one does); withheld records (``removals`` and those remembered,
+    past ``expires``) are left out."""
+    with building("rebuild", corpus, index_dir, max_errors, on_record, removals, today,
+                  removal_limit) as build:
         write_generation(build.path, build.kept_records(), build.report,
                          jobs or os.cpu_count() or 1)
     return build.report

@@ -1,21 +1,27 @@
 """``searchsvc-index``: rebuild, inspect and check the search index.
 
 Exit codes, for cron jobs to act on:
-  0  done
+  0  done: published, or nothing changed (nothing to publish)
   1  the build failed (nothing was published; the live index is as it was): a full or
      read-only disk, say; the message says why
   2  bad command line (or a bad SEARCHSVC_* setting)
   3  too many bad records (over --max-errors; nothing was published)
   4  another rebuild or update holds the lock: try again later
-  5  no published index (status), nothing to roll back to (rollback), or a copied
-     generation that is incomplete (publish)
+  5  no published index (status), nothing to roll back to (rollback), no such index
+     directory (rollback, restore), a copied generation that is incomplete (publish), or an
+     id that is not among the remembered removals (restore)
   6  check found problems
+  7  a corpus path is missing, unreadable or holds no records (nothing was published)
+  8  more published records are missing from the corpus than --allow-removals allows
+     (nothing was published)
+  141  the output was closed early (`| head`); nothing else went wrong
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,12 +29,24 @@ from pathlib import Path
 
 from indexer import generations
 from indexer.build import DEFAULT_MAX_ERRORS, BuildFailed, BuildReport, TooManyBadRecords, rebuild
+from indexer.guards import (
+    DEFAULT_REMOVAL_LIMIT,
+    CorpusUnusable,
+    RemovalLimit,
+    TooManyRemovals,
+    check_corpus,
+)
 from indexer.logs import LOG_FORMATS, configure_logging
 from indexer.normalize import iter_records
 from indexer.records import BadRecord, Record
 from indexer.update import update
 from indexer.vocabulary import Vocabulary
-from indexer.withheld import read_removal_lists
+from indexer.withheld import (
+    REMOVALS_FILE,
+    read_removal_lists,
+    remembered_removals,
+    write_remembered_removals,
+)
 from searchsvc.settings import Settings, SettingsError
 
 EXIT_OK = 0
@@ -38,12 +56,17 @@ EXIT_TOO_MANY_BAD = 3
 EXIT_LOCKED = 4
 EXIT_NO_INDEX = 5
 EXIT_PROBLEMS = 6
+EXIT_CORPUS_UNUSABLE = 7
+EXIT_TOO_MANY_REMOVALS = 8
+EXIT_OUTPUT_CLOSED = 128 + 13  # as if killed by SIGPIPE, which Python ignores
 
 # The exit code of a failure: the first class it is an instance of (TooManyBadRecords is a
 # BuildFailed). The message logged is the exception's.
 EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     (generations.RebuildLocked, EXIT_LOCKED),
     (generations.IndexMissing, EXIT_NO_INDEX),
+    (CorpusUnusable, EXIT_CORPUS_UNUSABLE),
+    (TooManyRemovals, EXIT_TOO_MANY_REMOVALS),
     (TooManyBadRecords, EXIT_TOO_MANY_BAD),
     (BuildFailed, EXIT_FAILED),
     (OSError, EXIT_FAILED),  # a full or read-only disk, say
@@ -94,8 +117,14 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("generation", type=Path, metavar="GENERATION_DIR")
     publish.add_argument("--index-dir", type=Path, help=index_dir_help)
 
-    status = command("status", "show the published generation")
+    status = command("status", "show the published generation, the lock's holder and the "
+                     "number of remembered removals")
     status.add_argument("--index-dir", type=Path, help=index_dir_help)
+
+    restore = command("restore", "forget remembered removals: the records come back with the "
+                      "next rebuild or update (if they are in the corpus)")
+    restore.add_argument("ids", nargs="+", metavar="ID")
+    restore.add_argument("--index-dir", type=Path, help=index_dir_help)
 
     check = command("check", "report bad records without touching any index")
     check.add_argument("paths", nargs="+", metavar="PATH")
@@ -123,8 +152,21 @@ def _build_options(build: argparse.ArgumentParser, index_dir_help: str) -> None:
     )
     build.add_argument(
         "--removals", action="append", metavar="FILE", default=[],
-        help="file of record ids to leave out, one per line; repeatable",
+        help="file of record ids to leave out, one per line; repeatable. They are remembered "
+        "in the index directory and left out of every later run until restored",
     )
+    build.add_argument(
+        "--allow-removals", type=_removal_limit, default=DEFAULT_REMOVAL_LIMIT, metavar="N|N%",
+        help="how many published records may be missing from the corpus (removed): a number, "
+        "or a share of the published records (default: 10%%); more, and nothing is published",
+    )
+
+
+def _removal_limit(text: str) -> RemovalLimit:
+    try:
+        return RemovalLimit.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:
@@ -191,26 +233,37 @@ def _build(args: argparse.Namespace) -> int:
     progress = Progress(args.progress)
     try:
         report = build(args.corpus or [DEFAULT_CORPUS], args.index_dir, args.jobs,
-                       args.max_errors, on_record=progress, removals=removals)
+                       args.max_errors, on_record=progress, removals=removals,
+                       removal_limit=args.allow_removals)
     finally:
         progress.close()
-    _print_summary(report, args.index_dir)
+    _print_summary(report, args.index_dir, text=args.log_format == "text")
     return EXIT_OK
 
 
-def _print_summary(report: BuildReport, index_dir: Path) -> None:
+def _print_summary(report: BuildReport, index_dir: Path, text: bool) -> None:
+    """The last log line (``"event": "published"`` or ``"unchanged"``) and, for a reader
+    (``--log-format text``), the summary on stdout. With JSON logs nothing follows that line."""
     rate = report.documents / report.seconds if report.seconds else 0.0
+    if report.unchanged:
+        message = (f"nothing changed: generation {report.generation} in {index_dir} is up to "
+                   f"date; nothing was published")
+    else:
+        message = f"published generation {report.generation} in {index_dir} ({report.mode})"
     log.info(
-        "published generation %s (%s)", report.generation, report.mode,
+        message,
         extra={
-            "event": "published", "mode": report.mode, "generation": report.generation,
-            "base": report.base, "index_dir": str(index_dir), "documents": report.documents,
+            "event": "unchanged" if report.unchanged else "published", "mode": report.mode,
+            "generation": report.generation, "base": report.base,
+            "index_dir": str(index_dir), "documents": report.documents,
             "seconds": round(report.seconds, 2), "skipped": len(report.problems),
             "changes": dict(report.changes), "withheld": report.withheld,
             "steps": {name: round(sec, 2) for name, sec in report.phases.items()},
         },
     )
-    print(f"published generation {report.generation} in {index_dir} ({report.mode})")
+    if not text:
+        return
+    print(message)
     if report.mode == "update":
         print(f"  from:     {report.base}; " + _counts(report.changes))
     print(f"  records:  {report.documents} in {report.seconds:.1f} s ({rate:.0f}/s, "
@@ -229,6 +282,7 @@ def _counts(counter: Mapping[str, int]) -> str:
 
 def _status(args: argparse.Namespace) -> int:
     manifest = generations.read_manifest(generations.current_generation(args.index_dir))
+    holder = generations.lock_holder(args.index_dir)
     print(f"index directory: {args.index_dir}")
     print(f"generation:      {manifest['generation']}")
     print(f"built at:        {manifest['built_at']} ({manifest['seconds']} s)")
@@ -237,23 +291,62 @@ def _status(args: argparse.Namespace) -> int:
     print(f"  by type:       {_counts(manifest['by_type'])}")
     print(f"skipped records: {manifest['skipped']}")
     print(f"rollback to:     {generations.previous_name(args.index_dir) or '-'}")
+    print(f"removals:        {len(remembered_removals(args.index_dir))} remembered "
+          f"({args.index_dir / REMOVALS_FILE})")
+    locked = f"held by {generations.describe_holder(holder)}" if holder is not None else "free"
+    print(f"lock:            {locked}")
     return EXIT_OK
 
 
+def _existing_index_dir(index_dir: Path) -> Path:
+    """For commands that must not create an index directory (a typo would make one)."""
+    if not index_dir.is_dir():
+        raise generations.IndexMissing(f"there is no index directory {index_dir}")
+    return index_dir
+
+
+def _say(args: argparse.Namespace, message: str, **fields: object) -> None:
+    """The outcome of a command that changes the index: a log line, and on stdout for a
+    reader (``--log-format text``); with JSON logs nothing but JSON is written."""
+    log.info(message, extra={"index_dir": str(args.index_dir), **fields})
+    if args.log_format == "text":
+        print(message)
+
+
 def _rollback(args: argparse.Namespace) -> int:
-    with generations.rebuild_lock(args.index_dir):
+    with generations.rebuild_lock(_existing_index_dir(args.index_dir), "rollback"):
         name = generations.rollback(args.index_dir)
-    print(f"published generation {name} again in {args.index_dir}")
+    _say(args, f"published generation {name} again in {args.index_dir}",
+         event="rolled back", generation=name)
     return EXIT_OK
 
 
 def _publish(args: argparse.Namespace) -> int:
     name = generations.adopt(args.index_dir, args.generation)
-    print(f"published generation {name} in {args.index_dir}")
+    _say(args, f"published generation {name} in {args.index_dir}", event="published",
+         generation=name)
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    index_dir = _existing_index_dir(args.index_dir)
+    with generations.rebuild_lock(index_dir, "restore"):
+        remembered = remembered_removals(index_dir)
+        unknown = [record_id for record_id in args.ids if record_id not in remembered]
+        if unknown:
+            raise generations.IndexMissing(
+                f"not among the removals remembered in {index_dir}: {', '.join(unknown)}; "
+                "nothing was restored"
+            )
+        write_remembered_removals(index_dir, remembered - set(args.ids))
+    _say(args, f"restored {len(set(args.ids))} records in {index_dir}: the next rebuild or "
+         "update puts them back if they are in the corpus (and on no --removals list given)",
+         event="restored", ids=sorted(set(args.ids)))
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
+    check_corpus(args.paths)
     good = bad = 0
     for item in iter_records(args.paths, Vocabulary.load()):
         if isinstance(item, BadRecord):
@@ -271,20 +364,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "rollback": _rollback,
     "publish": _publish,
     "status": _status,
+    "restore": _restore,
     "check": _check,
 }
 
 
-def _settle(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
-    """The log format; an unset ``--index-dir`` becomes the service's setting. A bad
-    ``SEARCHSVC_*`` value is a usage error."""
+class _BadSetting(Exception):
+    pass
+
+
+def _settle(args: argparse.Namespace) -> None:
+    """``args.log_format`` and an unset ``--index-dir`` from the service's settings. Every
+    ``SEARCHSVC_*`` variable is checked as the service checks it (an unknown one is as likely
+    a typo of the index directory's as the service's)."""
     try:
+        settings = Settings.from_env()
         if "index_dir" in args and args.index_dir is None:
-            args.index_dir = Settings.given("index_dir") or Settings.default("index_dir")
+            args.index_dir = settings.index_dir
         chosen = getattr(args, "log_format", None) or Settings.given("log_format")
     except SettingsError as exc:
-        parser.error(str(exc))
-    return chosen or ("text" if sys.stderr.isatty() else "json")
+        raise _BadSetting(str(exc)) from None
+    args.log_format = chosen or ("text" if sys.stderr.isatty() else "json")
 
 
 def _exit_code(failure: Exception) -> int | None:
@@ -294,19 +394,31 @@ def _exit_code(failure: Exception) -> int | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    configure_logging(_settle(args, parser), "info")
     try:
-        return COMMANDS[args.command](args)
+        _settle(args)
+    except _BadSetting as exc:
+        print(f"searchsvc-index: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(args.log_format, "info")
+    try:
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # `searchsvc-index status | head -1`: the reader has gone. What is left to write
+        # goes nowhere, so that Python's flush at exit does not fail once more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OUTPUT_CLOSED
     except Exception as failure:
-        code = _exit_code(failure)
-        if code is None:
+        failure_code = _exit_code(failure)
+        if failure_code is None:
             raise
         if isinstance(failure, OSError):
             log.error("%s failed: %s; the published index was left as it was",
                       args.command, failure)
         else:
             log.error("%s", failure)
-        return code
+        return failure_code
 
 
 if __name__ == "__main__":

@@ -4,9 +4,14 @@ Layout of an index directory::
 
     CURRENT                    name of the published generation (replaced atomically)
     PREVIOUS                   name of the generation published before it (for rollback)
-    rebuild.lock               flock'ed by the one rebuild allowed at a time
+    rebuild.lock               flock'ed by the one rebuild allowed at a time; holds one JSON
+                               line naming its holder: {"pid", "host", "command", "since"}
+    removals.txt               ids withheld from every generation built here (``indexer.withheld``)
     generations/<name>/        a complete, self-contained generation (``indexer.contract``)
     generations/.building-*/   a build in progress (or killed); never read by the service
+
+The lock is flock(2) on ``rebuild.lock``: the kernel releases it when its process dies, so the
+file's contents only name a holder while the lock is held (``lock_holder`` checks both).
 
 A reader resolves ``CURRENT`` once and then only touches that generation's directory, which
 is never modified after publishing, so a rebuild can neither damage nor half-replace it.
@@ -20,6 +25,7 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,8 +59,9 @@ def new_generation_name(now: dt.datetime | None = None) -> str:
 
 
 @contextmanager
-def rebuild_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index directory's rebuild lock, or fail at once.
+def rebuild_lock(index_dir: Path, command: str = "rebuild") -> Iterator[None]:
+    """Hold the index directory's rebuild lock, or fail at once naming who holds it.
+    ``command`` (rebuild, update, rollback ...) is written into the lock file for ``status``.
 
     flock is released by the kernel when the process dies, so a killed rebuild never leaves
     a stale lock behind (nor do its writer processes: ``indexer.writer_processes``).
@@ -67,15 +74,65 @@ def rebuild_lock(index_dir: Path) -> Iterator[None]:
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
             raise RebuildLocked(
-                f"another rebuild is running on {index_dir} (pid {holder}); try again when it "
-                "has finished"
+                f"another rebuild is running on {index_dir} ({describe_holder(_read_holder(fd))})"
+                "; try again when it has finished"
             ) from None
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
+                  "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
         with writer_processes.holding_lock(fd):
             yield
+    finally:
+        os.close(fd)
+
+
+def _read_holder(fd: int) -> dict[str, Any]:
+    text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+    try:
+        holder = json.loads(text)
+    except ValueError:
+        holder = None
+    if isinstance(holder, dict):
+        return holder
+    return {"pid": text} if text else {}
+
+
+def describe_holder(holder: dict[str, Any]) -> str:
+    """"pid 1234, update on host, since 2026-11-29T02:30:00+00:00" from a lock's contents."""
+    if not holder.get("pid"):
+        return "pid unknown"
+    described = f"pid {holder['pid']}"
+    if holder.get("command"):
+        described += f", {holder['command']}"
+        if holder.get("host"):
+            described += f" on {holder['host']}"
+    if holder.get("since"):
+        described += f", since {holder['since']}"
+    return described
+
+
+def lock_holder(index_dir: Path) -> dict[str, Any] | None:
+    """What the lock file says of its holder if the lock is held now, else None. Never
+    creates the index directory or the lock file.
+
+    A shared flock succeeds only while no rebuild holds the exclusive one; it is let go at
+    once (a rebuild starting in that instant fails with ``RebuildLocked``, as it would if
+    this process were one)."""
+    try:
+        fd = os.open(index_dir / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            return _read_holder(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
     finally:
         os.close(fd)
 
@@ -183,7 +240,7 @@ def adopt(index_dir: Path, source: Path) -> str:
         )
     if published_name(index_dir) == name:
         return name
-    with rebuild_lock(index_dir):
+    with rebuild_lock(index_dir, "publish"):
         final = generations_dir(index_dir) / name
         if not final.is_dir():
             building = start_building(index_dir)

@@ -35,10 +35,12 @@ from indexer.build import (
     OnRecord,
     building,
     index_writer,
+    indexed_records,
     rebuild,
 )
 from indexer.contract import LANGUAGES, SCHEMA_VERSION, StoredDocument, stored_text_in
 from indexer.documents import content_hash, document_fields
+from indexer.guards import RemovalLimit
 from indexer.records import Record
 from indexer.spelling import WordCounts, collecting
 
@@ -61,20 +63,6 @@ def link_generation(source: Path, target: Path) -> None:
             shutil.copy2(path, target / path.name)
 
 
-def _indexed(reader: IndexReader) -> dict[str, tuple[int, str]]:
-    """id -> (doc number, content hash) of every live document, from the id/hash columns."""
-    ids = list(reader.column_reader("id"))
-    hashes = list(reader.column_reader("content_hash"))
-    return {
-        (doc_id.decode() if isinstance(doc_id, bytes) else doc_id): (
-            docnum,
-            hashes[docnum].decode() if isinstance(hashes[docnum], bytes) else hashes[docnum],
-        )
-        for docnum, doc_id in enumerate(ids)
-        if doc_id and not reader.is_deleted(docnum)
-    }
-
-
 def _words_of(stored_documents: list[StoredDocument]) -> WordCounts:
     """The spelling words of documents as they were indexed: the title in the record's main
     language and the body per language (see ``indexer.documents.record_to_document``)."""
@@ -94,9 +82,8 @@ class _Changes:
     """Applies the corpus, record by record, to a writer on a copy of the published index."""
 
     def __init__(self, reader: IndexReader, build: Build) -> None:
-        self.indexed = _indexed(reader)
+        self.indexed = indexed_records(reader)
         self.build = build
-        self.seen: set[str] = set()
         self.taken_out: list[int] = []  # doc numbers deleted, for their words
 
     def _delete(self, writer: IndexWriter, docnum: int, change: str) -> None:
@@ -107,7 +94,6 @@ class _Changes:
     def apply(self, writer: IndexWriter, record: Record) -> None:
         report = self.build.report
         old = self.indexed.get(record.id)
-        self.seen.add(record.id)
         if self.build.withholding.withheld(record):
             if old is not None:
                 self._delete(writer, old[0], "withheld")
@@ -123,10 +109,12 @@ class _Changes:
         writer.add_document(**document_fields(record, writer.schema))
 
     def remove_the_rest(self, writer: IndexWriter) -> None:
-        """Records no longer in the corpus."""
+        """Records no longer in the corpus: withheld if on the removal list, else removed
+        (what the removal limit counts)."""
+        removals = self.build.withholding.removals
         for doc_id, (docnum, _) in self.indexed.items():
-            if doc_id not in self.seen:
-                self._delete(writer, docnum, "removed")
+            if doc_id not in self.build.seen:  # every good record of the corpus
+                self._delete(writer, docnum, "withheld" if doc_id in removals else "removed")
 
 
 def _updatable(index_dir: Path) -> bool:
@@ -146,18 +134,22 @@ def update(
     on_record: OnRecord | None = None,
     removals: frozenset[str] = frozenset(),
     today: dt.date | None = None,
+    removal_limit: RemovalLimit | None = None,
 ) -> BuildReport:
     """Publish the published generation updated to the corpus: new and changed records in,
-    records gone from the corpus or withheld out. Without a published generation of this
-    schema, a full rebuild (``jobs`` is for that; an update writes in this process)."""
+    records gone from the corpus or withheld out; nothing if nothing changed. Without a
+    published generation of this schema, a full rebuild (``jobs`` is for that; an update
+    writes in this process)."""
     if not _updatable(index_dir):
         log.info(
             "no published generation of schema %s to update in %s: rebuilding",
             SCHEMA_VERSION, index_dir,
         )
-        return rebuild(corpus, index_dir, jobs, max_errors, on_record, removals, today)
+        return rebuild(corpus, index_dir, jobs, max_errors, on_record, removals, today,
+                       removal_limit)
 
-    with building("update", corpus, index_dir, max_errors, on_record, removals, today) as build:
+    with building("update", corpus, index_dir, max_errors, on_record, removals, today,
+                  removal_limit) as build:
         report = build.report
         base = generations.current_generation(index_dir)  # as of holding the lock
         report.base = base.name

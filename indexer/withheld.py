@@ -5,12 +5,25 @@ over (Kuntalaki 140 §). A record may carry ``expires`` (an ISO date: from that 
 not served), and an operator may list record ids to remove. ``rebuild`` and ``update`` leave
 such records out of the generation they publish, so nothing of them (stored text, snippets,
 title completions, spelling words) is in it.
+
+Removals are remembered. An id given once with ``--removals`` stays withheld from every later
+generation built in that index directory, with or without ``--removals``, until it is
+restored (``searchsvc-index restore ID``). On disk, in the index directory::
+
+    removals.txt    the remembered ids, one per line, sorted, after a ``#`` comment header;
+                    the format of a ``--removals`` file, so it can be read (and given) as one
+
+It is replaced atomically, only by a process holding the index directory's rebuild lock:
+``rebuild`` and ``update`` add the ids they were given just before they publish (or find
+nothing to publish), so a failed run remembers nothing new; ``restore`` takes ids out.
+Expired records need no memory: their ``expires`` keeps them out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +40,30 @@ def read_removal_lists(paths: Sequence[str | Path]) -> frozenset[str]:
                 if record_id:
                     ids.add(record_id)
     return frozenset(ids)
+
+
+REMOVALS_FILE = "removals.txt"
+_HEADER = (
+    "# Record ids withheld from every index generation built in this directory.\n"
+    "# Written by searchsvc-index; take an id out with `searchsvc-index restore ID`.\n"
+)
+
+
+def remembered_removals(index_dir: Path) -> frozenset[str]:
+    """The ids remembered in ``index_dir`` (none if it has no removals file)."""
+    path = index_dir / REMOVALS_FILE
+    return read_removal_lists([path]) if path.is_file() else frozenset()
+
+
+def write_remembered_removals(index_dir: Path, ids: Iterable[str]) -> None:
+    """Replace the remembered ids (atomically; the caller holds the rebuild lock)."""
+    path = index_dir / REMOVALS_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(_HEADER + "".join(f"{record_id}\n" for record_id in sorted(set(ids))))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def is_expired(expires: str | None, today: dt.date) -> bool:

@@ -3,9 +3,10 @@
 A setting is a field of ``Settings`` with its parser, default and help in the field's
 metadata. The service reads them all once, at start-up (``Settings.from_env``): an unknown
 ``SEARCHSVC_*`` variable or a badly typed value stops it with a message naming the variable.
-The indexer reads the two it shares with the service (``SEARCHSVC_INDEX_DIR``,
-``SEARCHSVC_LOG_FORMAT``) through the same declarations (``Settings.given``). The settings
-table in README.md is ``markdown_table()``; a test holds the two together.
+The indexer checks every variable as the service does and reads the two it shares with the
+service (``SEARCHSVC_INDEX_DIR``, ``SEARCHSVC_LOG_FORMAT``) through the same declarations
+(``Settings.from_env``, ``Settings.given``). The settings table in README.md is
+``markdown_table()``; a test holds the two together.
 """
 
 from __future__ import annotations

@@ -129,7 +129,12 @@ def test_too_many_bad_records_publish_nothing(tiny_corpus: Path, tmp_path: Path)
 
 def test_generations_keep_one_to_roll_back_to(tiny_corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    names = [rebuild([tiny_corpus], index_dir, jobs=1).generation for _ in range(3)]
+    records = tiny_corpus / "records" / "records.jsonl"
+    names = []
+    for number in range(3):  # a rebuild that changes nothing publishes nothing
+        with open(records, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"id": f"new:{number}", "body": "Uusi päätös."}) + "\n")
+        names.append(rebuild([tiny_corpus], index_dir, jobs=1).generation)
     assert len(set(names)) == 3
     assert generations.published_generations(index_dir) == names[1:]
     assert generations.published_name(index_dir) == names[2]
@@ -142,7 +147,7 @@ def test_cli_rebuild_status_and_check(tiny_corpus: Path, tmp_path: Path, cli) ->
     assert "no index has been published" in status.stderr
 
     built = cli("rebuild", "--corpus", str(tiny_corpus), "--index-dir", str(index_dir),
-                    "--jobs", "2")
+                "--jobs", "2", "--log-format", "text")
     assert built.returncode == EXIT_OK, built.stderr
     assert "records:  41" in built.stdout
     assert "by language: en 10, fi 20, sv 11" in built.stdout
@@ -177,7 +182,8 @@ def test_a_second_rebuild_fails_fast(tiny_corpus: Path, tmp_path: Path, cli) -> 
         started = time.monotonic()
         second = cli("rebuild", "--corpus", str(tiny_corpus), "--index-dir", str(index_dir))
         assert second.returncode == EXIT_LOCKED
-        assert f"another rebuild is running on {index_dir} (pid {os.getpid()})" in second.stderr
+        assert f"another rebuild is running on {index_dir} (pid {os.getpid()}, rebuild on " \
+            in second.stderr
         assert time.monotonic() - started < 30
     assert generations.published_name(index_dir) is None
 

@@ -8,6 +8,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -196,15 +197,21 @@ def test_the_rebuild_lock_is_released_by_a_killed_update(
     lock = index_dir / generations.LOCK_FILE
     try:
         deadline = time.monotonic() + 60
-        while lock.read_text().strip() != str(process.pid):
+        while f'"pid": {process.pid},' not in lock.read_text():
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.01)
         os.kill(process.pid, signal.SIGSTOP)
-        # While it holds the lock, a rebuild fails at once and clearly.
+        # While it holds the lock, a rebuild fails at once and clearly, and status names it.
         busy = cli("rebuild", "--corpus", corpus, "--index-dir", index_dir)
         assert busy.returncode == 4
-        assert f"another rebuild is running on {index_dir} (pid {process.pid})" in busy.stderr
+        holder = f"pid {process.pid}, update on {socket.gethostname()}, since 20"
+        assert f"another rebuild is running on {index_dir} ({holder}" in busy.stderr
+        status = cli("status", "--index-dir", index_dir)
+        assert f"lock:            held by {holder}" in status.stdout, status.stdout
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+    # The lock file still names the killed process, but the lock died with it.
+    assert f'"pid": {process.pid},' in lock.read_text()
+    assert "lock:            free" in cli("status", "--index-dir", index_dir).stdout
     assert cli("update", "--corpus", corpus, "--index-dir", index_dir).returncode == 0

@@ -158,7 +158,7 @@ def test_expired_and_removed_records_leave_nothing_behind(corpus: Path, tmp_path
     engine.close()
 
 
-def test_a_rebuild_withholds_records_too(corpus: Path, tmp_path: Path) -> None:
+def test_a_rebuild_withholds_records_too(corpus: Path, tmp_path: Path, cli) -> None:
     index_dir = tmp_path / "index"
     victim = _records(corpus)[2]["id"]
     report = rebuild(
@@ -169,11 +169,14 @@ def test_a_rebuild_withholds_records_too(corpus: Path, tmp_path: Path) -> None:
     assert _document(index_dir, victim) is None
     # The generation it replaced never held them: it stays for rollback. Not so once it has.
     first = generations.published_name(index_dir)
+    _write(corpus, [*_records(corpus), NEW_RECORD])
     rebuild([corpus], index_dir, jobs=1, removals=frozenset({victim}),
             today=dt.date(2026, 11, 15))
     assert generations.previous_name(index_dir) == first
     assert first in generations.published_generations(index_dir)
+    assert cli("restore", victim, "--index-dir", index_dir).returncode == 0
     rebuild([corpus], index_dir, jobs=1, today=dt.date(2026, 11, 15))  # victim back
+    assert _document(index_dir, victim) is not None
     rebuild([corpus], index_dir, jobs=1, removals=frozenset({victim}),
             today=dt.date(2026, 11, 15))
     assert generations.previous_name(index_dir) is None
@@ -204,14 +207,21 @@ def test_cli_update_rollback_and_publish_a_copy(corpus: Path, tmp_path: Path, cl
     assert done.returncode == 0, done.stderr
     first = generations.published_name(index_dir)
     done = cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
-                   "--removals", str(removals), "--progress", "none")
+               "--removals", str(removals), "--progress", "none", "--log-format", "text")
     assert done.returncode == 0, done.stderr
     assert "(update)" in done.stdout and "withheld 1" in done.stdout, done.stdout
     second = generations.published_name(index_dir)
     assert second != first
 
+    # The removal is remembered: without --removals test:expiring stays out.
     done = cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
-                   "--progress", "none")
+               "--progress", "none", "--log-format", "text")
+    assert done.returncode == 0, done.stderr
+    assert "nothing changed" in done.stdout
+    assert generations.published_name(index_dir) == second
+    assert cli("restore", "test:expiring", "--index-dir", index_dir).returncode == 0
+    done = cli("update", "--corpus", str(corpus), "--index-dir", str(index_dir),
+               "--progress", "none", "--log-format", "text")
     assert done.returncode == 0, done.stderr
     third = generations.published_name(index_dir)
     assert "unchanged" in done.stdout and "added 1" in done.stdout  # test:expiring is back
@@ -220,7 +230,11 @@ def test_cli_update_rollback_and_publish_a_copy(corpus: Path, tmp_path: Path, cl
     done = cli("rollback", "--index-dir", str(index_dir))
     assert done.returncode == 0 and generations.published_name(index_dir) == third
     missing = cli("rollback", "--index-dir", str(tmp_path / "nothing"))
-    assert missing.returncode == 5 and "no previous generation" in missing.stderr
+    assert missing.returncode == 5 and "there is no index directory" in missing.stderr
+    assert not (tmp_path / "nothing").exists()
+    (tmp_path / "empty").mkdir()
+    nothing = cli("rollback", "--index-dir", str(tmp_path / "empty"))
+    assert nothing.returncode == 5 and "no previous generation" in nothing.stderr
     assert cli("update", "--removals", str(tmp_path / "absent.txt"),
                    "--index-dir", str(index_dir)).returncode == 1
 

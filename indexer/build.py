@@ -1,7 +1,7 @@
 """Building a generation: the skeleton every rebuild and update runs, and the rebuild itself.
 
     corpus check -> lock -> fresh building directory -> vocabulary -> [write] -> count check
-         -> removal limit -> remember removals -> nothing changed? stop : labels.json and
+         -> removal limit -> remember removals -> update changed nothing? stop : labels.json and
          manifest.json -> publish
 
 ``building()`` owns every step but the writing: ``rebuild`` (here) writes a new index from
@@ -11,9 +11,9 @@ as it was; a killed build leaves a directory that the next one removes, and the 
 releases its lock.
 
 A run refuses to shrink the index by mistake (``indexer.guards``: an unusable corpus path, more
-published records missing from the corpus than allowed), and a run whose generation would
+published records missing from the corpus than allowed), and an update whose generation would
 hold exactly what the published one holds publishes nothing (``BuildReport.unchanged``), so
-clients' ETags and the rollback target stay.
+clients' ETags and the rollback target stay. A rebuild always publishes.
 """
 
 from __future__ import annotations
@@ -155,7 +155,6 @@ class Published:
 
     name: str
     records: dict[str, str]  # id -> content hash
-    has_deletions: bool  # documents deleted by updates, still inside its segment files
     schema_version: Any
     labels: Any
 
@@ -187,13 +186,11 @@ def _published(index_dir: Path) -> Published | None:
         labels = json.loads(labels_path.read_text("utf-8")) if labels_path.is_file() else None
         with index.open_dir(str(generation)).reader() as reader:
             records = {key: digest for key, (_, digest) in indexed_records(reader).items()}
-            has_deletions = reader.has_deletions()
     except Exception as exc:  # any unreadable generation is treated alike
         log.warning("the published generation %s cannot be read (%s): no removal limit",
                     generation.name, exc)
         return None
-    return Published(generation.name, records, has_deletions, manifest.get("schema_version"),
-                     labels)
+    return Published(generation.name, records, manifest.get("schema_version"), labels)
 
 
 @contextmanager
@@ -217,7 +214,7 @@ def building(
     records skipped than ``max_errors``, none at all, or more published records missing from
     the corpus than ``removal_limit`` allows (``TooManyRemovals``; the command line's default
     is ``guards.DEFAULT_REMOVAL_LIMIT``, None here means no limit). Not published
-    (``report.unchanged``): a generation holding what the published one holds.
+    (``report.unchanged``): an update's generation holding what the published one holds.
 
     ``removals`` are added to those remembered in the index directory, and all of them are
     withheld. The generation published until now is kept for rollback unless it holds a
@@ -264,13 +261,11 @@ def building(
 
 
 def _holds_the_same(build: Build, published: Published, labels: Any) -> bool:
-    """Whether the generation built holds what the published one does: the same schema, the
-    same records with the same content hashes, the same facet labels. A rebuild also
-    publishes when the published generation still carries deleted documents in its files:
-    writing them anew is what takes their bytes off the disk."""
-    if published.schema_version != SCHEMA_VERSION or (
-        build.report.mode == "rebuild" and published.has_deletions
-    ):
+    """Whether an update's generation holds what the published one does: the same schema, the
+    same records with the same content hashes, the same facet labels. A rebuild always
+    publishes: it is what an operator runs after upgrading searchsvc (analysis may change
+    without a new schema version) and what takes updates' deleted documents off the disk."""
+    if build.report.mode == "rebuild" or published.schema_version != SCHEMA_VERSION:
         return False
     if json.loads(json.dumps(labels)) != published.labels:
         return False

@@ -131,7 +131,7 @@ def test_generations_keep_one_to_roll_back_to(tiny_corpus: Path, tmp_path: Path)
     index_dir = tmp_path / "index"
     records = tiny_corpus / "records" / "records.jsonl"
     names = []
-    for number in range(3):  # a rebuild that changes nothing publishes nothing
+    for number in range(3):
         with open(records, "a", encoding="utf-8") as handle:
             handle.write(json.dumps({"id": f"new:{number}", "body": "Uusi päätös."}) + "\n")
         names.append(rebuild([tiny_corpus], index_dir, jobs=1).generation)

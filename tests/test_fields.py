@@ -319,6 +319,14 @@ def test_documents_keep_the_source_reference(misdated_client) -> None:
     assert (court["date"], court["date_source"], court["year"]) == (None, None, 1983)
 
 
+def test_the_documented_document_fields_are_what_the_api_answers(misdated_client, root) -> None:
+    text = (root / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text[text.index("## The fields of a record") :]
+    example = json.loads(section[section.index("```json") + 7 : section.index("```\n\n")])
+    answer = misdated_client.simulate_get(f"/documents/{example['id']}").json
+    assert {name: answer[name] for name in example} == example
+
+
 # --- bad records ------------------------------------------------------------------------------
 
 BAD_LINES = [

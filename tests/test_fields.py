@@ -223,6 +223,9 @@ def test_links_of_the_shipped_corpus(shipped_corpus: Path, vocabulary: Vocabular
     assert agenda.source_ref == (
         "https://paatokset.hel.fi/fi/paattajat (meeting U75000202124, item 9)"
     )
+    agenda_items = [r for r in found if r.id.startswith("helsinki:agenda:")]
+    assert len(agenda_items) == 191
+    assert all(r.url is None and "(meeting " in (r.source_ref or "") for r in agenda_items)
     court = [r for r in found if r.id.startswith("finlex:")]
     assert court and all(r.url is None and r.source_ref.endswith(".xml") for r in court)
     assert all(is_link(r.url) for r in found if r.id.startswith("ukparl:"))

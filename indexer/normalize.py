@@ -123,9 +123,7 @@ def _year_field(raw: RawRecord) -> int | None:
     if year is None:
         raise BadRecord(raw.path, raw.line, f"year: expected a number, got {value!r}")
     if not YEAR_MIN <= year <= YEAR_MAX:
-        raise BadRecord(
-            raw.path, raw.line, f"year: {year} is outside {YEAR_MIN}-{YEAR_MAX}"
-        )
+        raise BadRecord(raw.path, raw.line, f"year: {year} is outside {YEAR_MIN}-{YEAR_MAX}")
     return year
 
 
@@ -174,9 +172,7 @@ def identifier_year(fields: dict[str, Any]) -> int | None:
     return max(years) if years else None
 
 
-def _date_from_text(
-    raw: RawRecord, text: str, year: int | None
-) -> dt.date | None:
+def _date_from_text(raw: RawRecord, text: str, year: int | None) -> dt.date | None:
     """A date written in ``text`` that fits the record (see the module docstring)."""
     earliest, latest = dt.date(YEAR_MIN, 1, 1), dt.date(YEAR_MAX, 12, 31)
     named = identifier_year(raw.fields)

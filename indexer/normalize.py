@@ -107,7 +107,7 @@ def parse_date(value: str) -> dt.date | None:
 
 
 def _year_field(raw: RawRecord) -> int | None:
-    """The ``year`` field if it is a plausible year; a non-number is a bad record."""
+    """The ``year`` field, if any; a non-number or a year outside the index's is a bad record."""
     value = raw.fields.get("year")
     if value is None or value == "":
         return None

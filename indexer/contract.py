@@ -30,7 +30,7 @@ from typing import Any, TypedDict
 
 LANGUAGES = ("fi", "sv", "en")
 # A generation written with another schema version is rebuilt, not updated.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MANIFEST_FILE = "manifest.json"
 LABELS_FILE = "labels.json"
@@ -57,9 +57,13 @@ class StoredDocument(TypedDict, total=False):
     id: str
     title: str
     body: str
-    url: str
+    url: str  # an http(s) address of the document itself
+    # The source's own reference where it is not such an address: a source-data file, or a
+    # listing with a remark ("https://paatokset.hel.fi/fi/paattajat (meeting U…, item 9)").
+    source_ref: str
     date: str  # ISO date
-    year: int
+    date_source: str  # "source": the record's own date field; "text": found in its text
+    year: int  # the date's year when there is a date
     language: str  # the record's main language
     languages: str  # every language of its sections, comma-separated
     division: str  # vocabulary keys

@@ -1,9 +1,17 @@
-"""Dates and years written in the text of a page (for records without a date field)."""
+"""Dates and years written in the text of a page (for records without a date field).
+
+``find_date`` is the first date written anywhere; ``dates_in`` lists every date with where it
+stands and whether the text presents it as its own date (``Found.own``): after a label such as
+"Päätöspäivä", "Datum:" or "Published", or ending a short heading line near the top
+("Välfärdsområdesfullmäktige 28.4.2026"). Which of them a record may take is
+``indexer.normalize``'s policy.
+"""
 
 from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -78,6 +86,83 @@ def _date_of(match: re.Match[str]) -> datetime.date | None:
         return datetime.date(year, month, int(match["day"]))
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A date written in a text: where it starts, and whether it is the text's own date."""
+
+    date: datetime.date
+    start: int
+    own: bool
+
+
+# Words that say the date after them is the document's own: decided, met, published.
+_OWN_DATE_LABELS = [
+    r"päätöspäivä(?:määrä)?", r"päivämäärä", r"pvm", r"kokouspäivä", r"kokousaika",
+    r"kokous", r"julkaistu", r"julkaisupäivä",
+    r"beslutsdatum", r"sammanträdesdatum", r"sammanträdestid", r"sammanträde", r"datum",
+    r"publicerad", r"publicerat", r"utfärdad",
+    r"date\s+of\s+decision", r"decision\s+date", r"meeting\s+date", r"date", r"dated",
+    r"published(?:\s+on)?", r"issued(?:\s+on)?",
+]  # fmt: skip
+_OWN_LABEL_BEFORE = re.compile(
+    rf"(?<!\w)(?:{'|'.join(_OWN_DATE_LABELS)})[ \t\xa0]*[:.]?[ \t\xa0]*(?:den[ \t\xa0]+)?$",
+    re.IGNORECASE,
+)
+# A heading that names a body and the day it met: a short line among the first lines of the
+# text, words and then the date, nothing after it (not even a full stop, which ends a sentence).
+HEADING_LINES = 3
+HEADING_MAX_CHARS = 60
+
+
+def _heading_end(text: str) -> int:
+    """Where the first ``HEADING_LINES`` non-blank lines of ``text`` end."""
+    seen = 0
+    for line in re.finditer(r"[^\n]*\n?", text):
+        if line.group().strip():
+            seen += 1
+            if seen == HEADING_LINES:
+                return line.end()
+        if not line.group():
+            break
+    return len(text)
+
+
+def _is_own(text: str, match: re.Match[str], heading_end: int) -> bool:
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    before = text[max(line_start, match.start() - 40) : match.start()]
+    if _OWN_LABEL_BEFORE.search(before):
+        return True
+    line_end = text.find("\n", match.end())
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end].strip()
+    return (
+        match.start() < heading_end
+        and len(line) <= HEADING_MAX_CHARS
+        and not re.search(r"\d", text[line_start : match.start()])
+        and not text[match.end() : line_end].strip()
+    )
+
+
+def dates_in(text: str) -> list[Found]:
+    """Every plausible date written in ``text``, in order of where it starts."""
+    heading_end = _heading_end(text)
+    found: list[tuple[int, int, re.Match[str], datetime.date]] = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            date = _date_of(match)
+            if date is not None:
+                found.append((match.start(), match.end(), match, date))
+    found.sort(key=lambda f: f[0])
+    dates: list[Found] = []
+    covered = -1
+    for start, end, match, date in found:
+        if start < covered:  # the same characters read by another pattern
+            continue
+        covered = end
+        dates.append(Found(date, start, _is_own(text, match, heading_end)))
+    return dates
 
 
 def find_date(text: str) -> datetime.date | None:

@@ -30,7 +30,7 @@ def content_hash(record: Record) -> str:
     digest.update(record.body.encode("utf-8", "surrogatepass"))
     metadata = [record.id, record.url, record.language, record.date, record.year,
                 record.organization, record.division, record.doc_type, record.extra,
-                record.expires]
+                record.expires, record.source_ref, record.date_source]
     digest.update(json.dumps(metadata, ensure_ascii=False, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
@@ -69,7 +69,8 @@ def record_to_document(record: Record) -> dict[str, Any]:
     parallel = record.extra.get("parallel_id")
     if isinstance(parallel, str) and parallel:
         doc[PARALLEL_ID_FIELD] = parallel
-    for name in ("url", "date", "division", "doc_type", "organization", "source", "expires"):
+    for name in ("url", "source_ref", "date", "date_source", "division", "doc_type",
+                 "organization", "source", "expires"):
         value = getattr(record, name)
         if value:
             doc[name] = value

@@ -76,9 +76,14 @@ class Record:
     title: str
     body: str
     origin: str
+    # An http(s) address of the document itself; a ``url`` value that is not one is kept as
+    # ``source_ref`` (see ``indexer.normalize``).
     url: str | None = None
+    source_ref: str | None = None
     language: str | None = None
     date: str | None = None
+    # "source" when the date is the record's own field, "text" when found in its text.
+    date_source: str | None = None
     year: int | None = None
     organization: str | None = None
     division: str | None = None

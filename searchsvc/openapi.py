@@ -68,9 +68,14 @@ def openapi_document() -> dict[str, Any]:
         "Hit": {"type": "object", "required": ["id", "title", "lang", "score", "snippet"],
                 "properties": {
                     "id": {"type": "string"}, "title": {"type": "string"},
-                    "url": {"type": "string", "nullable": True},
+                    "url": {"type": "string", "nullable": True,
+                            "description": "http(s) address of the document, or null"},
                     "lang": {"type": "string"},
                     "date": {"type": "string", "nullable": True},
+                    "date_source": {"type": "string", "nullable": True,
+                                    "enum": ["source", "text", None],
+                                    "description": "source: the record's own date; "
+                                                   "text: found in its text (inferred)"},
                     "year": {"type": "integer", "nullable": True},
                     "type": {"$ref": "#/components/schemas/Keyed"},
                     "division": {"$ref": "#/components/schemas/Keyed"},

@@ -159,6 +159,7 @@ def _hit(
         "url": stored.get("url"),
         "lang": stored.get("language"),
         "date": stored.get("date"),
+        "date_source": stored.get("date_source"),
         "year": stored.get("year"),
         "type": _keyed(snapshot, "type", stored.get("doc_type"), ui),
         "division": _keyed(snapshot, "division", stored.get("division"), ui),
@@ -206,6 +207,10 @@ def _snippet(
 
 # --- one record, and the whole index ----------------------------------------------------------
 
+# Fields a record's answer always has, null where the record has no value: what a reader
+# links to and when the record is from.
+DOCUMENT_NULLABLE = ("url", "source_ref", "date", "date_source", "year")
+
 
 def _twin_ids(snapshot: Snapshot, doc_id: str, stored: StoredDocument) -> list[str]:
     """The record's translations: the one it names as ``parallel_id`` and those naming it
@@ -247,6 +252,8 @@ def document(snapshot: Snapshot, doc_id: str, ui: str) -> dict[str, Any] | None:
             }
         )
     answer: dict[str, Any] = dict(stored)
+    for name in DOCUMENT_NULLABLE:
+        answer.setdefault(name, None)
     answer["sections"] = [list(s) for s in stored.get("sections") or []]
     answer["labels"] = labels
     answer["translations"] = translations

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.dates import find_date, find_year
+from indexer.dates import dates_in, find_date, find_year
 
 D = datetime.date
 
@@ -111,3 +111,34 @@ def test_seeds(
     text = (seed_dir / seed).read_text(encoding="utf-8")
     assert find_date(text) == date
     assert find_year(text) == year
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Labelled as the document's own: decided, met, dated, published.
+        ("Päätöspäivä: 3.2.2021", [(D(2021, 2, 3), True)]),
+        ("Kokous 24.11.2021 klo 16", [(D(2021, 11, 24), True)]),
+        ("Beslutsdatum 2021-02-03", [(D(2021, 2, 3), True)]),
+        ("Datum den 24 februari 2026", [(D(2026, 2, 24), True)]),
+        ("Published on 12 May 2008", [(D(2008, 5, 12), True)]),
+        ("Date: 04/29/2024", [(D(2024, 4, 29), True)]),
+        # A heading near the top: words, then the date, nothing after it.
+        ("\n\nVälfärdsområdesfullmäktige 28.4.2026\n\nSvar på frågan 13.4.2026 § 57",
+         [(D(2026, 4, 28), True), (D(2026, 4, 13), False)]),
+        # Dates the text only mentions.
+        ("Lautakunta on 16.6.2020 (§ 99) hyväksynyt", [(D(2020, 6, 16), False)]),
+        ("lagen 14.12.1951 om skifte", [(D(1951, 12, 14), False)]),
+        ("Päätetty 1.12.2021.", [(D(2021, 12, 1), False)]),  # a sentence, not a heading
+        ("Mon, 04/29/2024 - 08:51", [(D(2024, 4, 29), False)]),
+        ("KKO:2004:110\nAbstract.\nMÅLETS HANDLÄGGNING\nVasa hovrätts beslut 23.8.2004",
+         [(D(2004, 8, 23), False)]),  # below the first three lines
+        ("Päätöspäivä 3.2.2021, ajalle 1.4.2020 - 31.3.2021",
+         [(D(2021, 2, 3), True), (D(2020, 4, 1), False), (D(2021, 3, 31), False)]),
+        ("", []),
+    ],
+)
+def test_dates_in_tells_the_texts_own_date(
+    text: str, expected: list[tuple[datetime.date, bool]]
+) -> None:
+    assert [(found.date, found.own) for found in dates_in(text)] == expected

@@ -19,7 +19,8 @@ date; otherwise the source's, or one on a labelled line ("Publiceringsår: 2008"
 
 Links: ``url`` is an http(s) address of the document itself, or None. A ``url`` value that is
 not one, such as an address with a remark ("https://paatokset.hel.fi/fi/paattajat (meeting
-U75000202124, item 9)") or a source-data file (".xml", ".json", ...), is kept unchanged as
+U75000202124, item 9)"), a source-data file (".xml", ".json", ...) or a data API's address
+(".../ahjorest/v1/decisions/..."), is kept unchanged as
 ``source_ref``, the record's reference in its source.
 
 A body that is split into language sections is rejoined from them (paragraphs separated by one
@@ -60,8 +61,10 @@ _FINNISH_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?")
 _ECLI_YEAR = re.compile(r"ECLI:[A-Z]{2}:[A-Z]+:(\d{4}):", re.IGNORECASE)
 _DECISION_NUMBER_YEAR = re.compile(r"(?<![\w:])(?:KKO|KHO|HD|HFD):(\d{4})[-:]\w")
 _DIARY_NUMBER_YEAR = re.compile(r"(?<!\w)HEL (\d{4})-\d+(?!\d)")
-# A link that is a source-data file rather than a page a reader can open.
+# A link that is source data rather than a page a reader can open: a data file, or an address
+# of a versioned data API (Helsinki's Ahjo REST API: ".../ahjorest/v1/decisions/{...}").
 _DATA_FILE = re.compile(r"\.(?:xml|json|jsonl|csv|tsv|gz|zip)$", re.IGNORECASE)
+_DATA_API = re.compile(r"/(?:ahjorest|api|rest)/v\d+/", re.IGNORECASE)
 
 
 def _type_name(value: Any) -> str:
@@ -209,6 +212,7 @@ def _link(value: str | None) -> tuple[str | None, str | None]:
         and parts.hostname
         and not any(c.isspace() for c in text)
         and not _DATA_FILE.search(parts.path)
+        and not _DATA_API.search(parts.path)
     ):
         return text, None
     return None, text

@@ -179,6 +179,10 @@ def test_dates_and_links_of_the_shared_records(shared: Path, vocabulary: Vocabul
 # --- links -----------------------------------------------------------------------------------
 
 
+AHJO_API = ("https://ahjo.hel.fi:9802/ahjorest/v1/decisions/"
+            "%7B027ABC33-7A36-4435-B72D-AF8841663E89%7D?apireqlang=fi")
+
+
 def is_link(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
@@ -196,6 +200,7 @@ def is_link(url: str) -> bool:
          (None,
           "https://github.com/eliask/finlex-data/blob/151c941/data/kko/sv/1983/kko19830002s.xml")),
         ("https://example.org/data.json", (None, "https://example.org/data.json")),
+        (AHJO_API, (None, AHJO_API)),
         ("www.hel.fi/paatokset", (None, "www.hel.fi/paatokset")),
         ("ftp://example.org/x", (None, "ftp://example.org/x")),
         ("javascript:alert(1)", (None, "javascript:alert(1)")),
@@ -230,7 +235,9 @@ def test_links_of_the_shipped_corpus(shipped_corpus: Path, vocabulary: Vocabular
     assert court and all(r.url is None and r.source_ref.endswith(".xml") for r in court)
     assert all(is_link(r.url) for r in found if r.id.startswith("ukparl:"))
     decisions = [r for r in found if r.id.startswith("helsinki:decision:")]
-    assert decisions and all(r.url and is_link(r.url) for r in decisions)
+    assert decisions and all(r.url is None or is_link(r.url) for r in decisions)
+    from_api = [r for r in decisions if "/ahjorest/" in (r.source_ref or "")]
+    assert len(from_api) == 67 and all(r.url is None for r in from_api)
 
 
 # --- what the API answers ---------------------------------------------------------------------

@@ -79,6 +79,14 @@ def openapi_document() -> dict[str, Any]:
                                       "items": {"$ref": "#/components/schemas/Hit"}},
                              "facets": {"$ref": "#/components/schemas/Facets"},
                              "did_you_mean": {"type": "string", "nullable": True},
+                             "warning": {
+                                 "type": "object", "nullable": True,
+                                 "required": ["code", "message"],
+                                 "description": "Why q finds nothing whatever the index "
+                                 "holds (code no_searchable_words: only syntax, symbols or "
+                                 "stop words); null otherwise",
+                                 "properties": {"code": {"type": "string"},
+                                                "message": {"type": "string"}}},
                              "took_ms": {"type": "number"}}},
         "Suggestions": {"type": "object", "required": ["q", "suggestions", "titles"],
                         "properties": {
@@ -105,7 +113,8 @@ def openapi_document() -> dict[str, Any]:
     search_params = [
         _param("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH},
                'Query: words (all must match), "phrases", -excluded, OR, prefix*, word~, '
-               "title:word, parentheses. Empty lists everything."),
+               "title:word, title:(group), parentheses. Empty lists everything; one with no "
+               "word to search for finds nothing (see warning)."),
         _param("lang", LANG, "Only records in these languages.", explode_list=True),
         _param("year", {"type": "integer"}, "Only these years.", explode_list=True),
         _param("year_from", {"type": "integer"}, "Years from (inclusive)."),

@@ -33,6 +33,12 @@ from searchsvc.words import respell
 
 # A spelling suggestion is looked for when a query has fewer hits than this.
 FEW_HITS = 3
+# Why a query found nothing whatever the index holds (``warning`` of an answer).
+NO_WORDS = {
+    "code": "no_searchable_words",
+    "message": "The query has no word to search for, only syntax, symbols or stop words, "
+    "so it finds nothing. An empty q lists every record.",
+}
 
 HighlightTerms = dict[str, set[str]]
 
@@ -45,7 +51,8 @@ def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
 
 def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
     query = request.query
-    scored = snapshot.scored(query.whoosh)
+    ranked = request.sort == "relevance" and not query.matches_everything
+    scored = snapshot.scored(query.whoosh, query.tiers if ranked else ())
     filters = _filters(snapshot, request)
     docs = _intersect(scored.matches, filters.values())
     total = int(np.count_nonzero(docs))
@@ -60,7 +67,8 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         elif query.matches_everything:
             chosen = [(int(d), None) for d in np.flatnonzero(docs)[first : first + request.size]]
         else:
-            chosen = list(top_documents(scored.scores, docs, first + request.size)[first:])
+            top = top_documents(scored.scores, docs, first + request.size, scored.tiers)
+            chosen = list(top[first:])
         terms = query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
         hits = [_hit(snapshot, d, s, terms, request.ui) for d, s in chosen]
 
@@ -73,7 +81,7 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         facets[name] = columns.counts_list(column, columns.count(column, base), request.ui)
 
     did_you_mean = None
-    if total < FEW_HITS and request.q.strip():
+    if total < FEW_HITS and request.q.strip() and not query.has_no_words:
         did_you_mean = _did_you_mean(snapshot, request, total, filters)
     return {
         "total": total,
@@ -82,6 +90,7 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         "hits": hits,
         "facets": facets,
         "did_you_mean": did_you_mean,
+        "warning": NO_WORDS if query.has_no_words else None,
     }
 
 
@@ -134,9 +143,10 @@ def _did_you_mean(
         return None
     try:
         better = compile_query(suggestion)
+        matches = snapshot.scored(better.whoosh).matches
     except BadQuery:  # a longer word can push the query over its limits
         return None
-    found = _intersect(snapshot.scored(better.whoosh).matches, filters.values())
+    found = _intersect(matches, filters.values())
     return suggestion if int(np.count_nonzero(found)) > total else None
 
 

@@ -332,7 +332,12 @@ class QueryScorer:
     ) -> Iterator[tuple[int, list[int]]]:
         """(doc, the token positions the index stores for a term) for those of
         ``candidates`` (ascending doc numbers) that hold it."""
-        docs = np.intersect1d(self.term(field_name, text).docs, candidates)
+        held = self.term(field_name, text).docs
+        if len(candidates) == 1:  # one hit's snippet, for each of the query's terms
+            at = int(np.searchsorted(held, candidates[0]))
+            docs = candidates if at < len(held) and held[at] == candidates[0] else held[:0]
+        else:  # both ascending, without repeats
+            docs = np.intersect1d(held, candidates, assume_unique=True)
         if not len(docs):
             return
         btext = self._searcher.schema[field_name].to_bytes(text)
@@ -351,17 +356,19 @@ class QueryScorer:
 
     def _expanded(self, q: whoosh_query.MultiTerm) -> Scored:
         """A prefix, wildcard or fuzzy word as whoosh scores it: the Or of the terms it
-        expands to (one term alone keeps its own score)."""
-        terms = [
-            whoosh_query.Term(q.fieldname, text)
-            for text in q._btexts(self.expanding)
-            if text
-        ]
-        if not terms:
-            return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
-        if len(terms) == 1:
-            return self.score(terms[0])
-        return self.score(whoosh_query.Or(terms, boost=q.boost))
+        expands to (one term alone keeps its own score, without the query's boost)."""
+        texts = [text for text in q._btexts(self.expanding) if text]
+        scores = np.zeros(self.size, dtype=np.float64)
+        matches = np.zeros(self.size, dtype=bool)
+        # Term by term into one array (a term's doc numbers are distinct): the sum an Or of
+        # the terms gives, without a dense array per term.
+        for text in texts:
+            found = self.term(q.fieldname, text)
+            scores[found.docs] += found.scores
+            matches[found.docs] = True
+        if len(texts) > 1 and q.boost != 1.0:
+            scores *= q.boost
+        return Scored(scores, matches)
 
     def _compound(
         self, q: whoosh_query.CompoundQuery, memo: dict[whoosh_query.Query, Scored]

@@ -381,7 +381,7 @@ def test_prefix_expansion_is_complete_or_refused(index):
     assert found(index, "qxa0*") & OURS == {"w1"}
     with index.searcher() as searcher:
         terms = query_terms("qxa1*", ["en"], searcher.reader())
-    assert len(terms["body_en"]) == 100
+    assert terms["body_en"] == {w for w in QXA.split() if w.startswith("qxa1")}
 
 
 def test_query_terms_expand_prefixes_with_a_reader(index):

@@ -236,8 +236,8 @@ class QueryScorer:
         held = np.zeros(self.size, dtype=np.int32)
         alone = np.zeros(self.size, dtype=np.int32)
         for word in words:
-            alone += self.score(word.alone, memo).matches
-            held += self.score(word.held, memo).matches
+            alone += self._matches(word.alone, memo)
+            held += self._matches(word.held, memo)
         return held * (len(words) + 1) + alone
 
     def ranked(self, q: whoosh_query.Query, words: Sequence[WordTier]) -> Scored:
@@ -373,6 +373,8 @@ class QueryScorer:
     def _compound(
         self, q: whoosh_query.CompoundQuery, memo: dict[whoosh_query.Query, Scored]
     ) -> Scored:
+        if isinstance(q, whoosh_query.Or):
+            return self._any(q, memo)
         subs = [self.score(sub, memo) for sub in q.subqueries]
         if not subs:
             return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
@@ -389,6 +391,41 @@ class QueryScorer:
         if q.boost != 1.0 and len(subs) > 1:
             scores *= q.boost
         return Scored(scores, matches)
+
+    def _any(self, q: whoosh_query.Or, memo: dict[whoosh_query.Query, Scored]) -> Scored:
+        """An Or: its subqueries' scores summed in order (the same sums as whoosh's), a term
+        added at its own documents only, without a dense array of its own."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        matches = np.zeros(self.size, dtype=bool)
+        for sub in q.subqueries:
+            if type(sub) is whoosh_query.Term:
+                found = self.term(sub.fieldname, sub.text)
+                scores[found.docs] += found.scores * sub.boost
+                matches[found.docs] = True
+            else:
+                scored = self.score(sub, memo)
+                scores += scored.scores
+                matches |= scored.matches
+        if q.boost != 1.0 and len(q.subqueries) > 1:
+            scores *= q.boost
+        return Scored(scores, matches)
+
+    def _matches(self, q: whoosh_query.Query, memo: dict[whoosh_query.Query, Scored]) -> np.ndarray:
+        """The documents ``q`` matches, without scores where terms, Or and And suffice."""
+        if type(q) is whoosh_query.Term:
+            matches = np.zeros(self.size, dtype=bool)
+            matches[self.term(q.fieldname, q.text).docs] = True
+            return matches
+        if type(q) in (whoosh_query.And, whoosh_query.Or) and q.subqueries:
+            subs = [self._matches(sub, memo) for sub in q.subqueries]
+            combined = subs[0].copy()
+            for sub in subs[1:]:
+                if type(q) is whoosh_query.And:
+                    combined &= sub
+                else:
+                    combined |= sub
+            return combined
+        return self.score(q, memo).matches
 
     def _walk(self, q: whoosh_query.Query) -> Scored:
         """Any other query node: whoosh's own matcher, one document at a time."""

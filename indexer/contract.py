@@ -31,7 +31,7 @@ from typing import Any, TypedDict
 
 LANGUAGES = ("fi", "sv", "en")
 # A generation written with another schema version is rebuilt, not updated.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MANIFEST_FILE = "manifest.json"
 LABELS_FILE = "labels.json"

@@ -11,9 +11,10 @@ A generation directory::
                          from its slug)
     words-<lang>.tsv     the words people type, sorted, ``word<TAB>texts`` per line: in how many
                          titles and bodies of that language the word occurs (spelling, completion)
-    MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title, body and
-                         (fi, sv) compound-parts field, a whole-title completion field, and the
-                         stored and column fields of ``StoredDocument``
+    MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title and a body
+                         field, (fi, sv) a compound-parts field of each, a whole-title
+                         completion field, and the stored and column fields of
+                         ``StoredDocument``
 
 Texts are indexed as ``normalize_text`` makes them and cut into words by ``TOKEN_PATTERN``; a
 stored position is the number of ``TOKEN_PATTERN`` matches before the word in the normalised
@@ -30,7 +31,7 @@ from typing import Any, TypedDict
 
 LANGUAGES = ("fi", "sv", "en")
 # A generation written with another schema version is rebuilt, not updated.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MANIFEST_FILE = "manifest.json"
 LABELS_FILE = "labels.json"
@@ -86,7 +87,13 @@ def body_field(language: str) -> str:
 
 
 def parts_field(language: str) -> str:
+    """The compound parts of the body's words (fi, sv)."""
     return f"parts_{language}"
+
+
+def title_parts_field(language: str) -> str:
+    """The compound parts of the title's words (fi, sv)."""
+    return f"title_parts_{language}"
 
 
 def titles_field(language: str) -> str:

@@ -13,6 +13,7 @@ from indexer.contract import (
     body_field,
     parts_field,
     title_field,
+    title_parts_field,
     title_phrase,
     titles_field,
 )
@@ -64,6 +65,8 @@ def record_to_document(record: Record) -> dict[str, Any]:
         "content_hash": content_hash(record),
         title_field(main): record.title,
     }
+    if main in COMPOUND_LANGUAGES:
+        doc[title_parts_field(main)] = record.title
     if record.title.strip():
         doc[titles_field(main)] = title_phrase(record.title)
     parallel = record.extra.get("parallel_id")

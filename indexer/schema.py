@@ -15,6 +15,7 @@ from indexer.contract import (
     body_field,
     parts_field,
     title_field,
+    title_parts_field,
     titles_field,
 )
 from indexer.formats import TermFrequency, TermPositions
@@ -24,6 +25,7 @@ TITLE_BOOST = 2.0
 BODY_BOOST = 1.0
 # Compound parts find ``lautakunta`` in ``tarkastuslautakunnan``, below a whole-word match.
 PARTS_BOOST = 0.4
+TITLE_PARTS_BOOST = PARTS_BOOST * TITLE_BOOST
 
 
 def _text(analyzer, posting_format) -> fields.TEXT:
@@ -74,5 +76,9 @@ def build_schema(stem_only: bool = False) -> fields.Schema:
             schema.add(
                 parts_field(language),
                 _text(parts_analyzer(language), TermFrequency(field_boost=PARTS_BOOST)),
+            )
+            schema.add(
+                title_parts_field(language),
+                _text(parts_analyzer(language), TermFrequency(field_boost=TITLE_PARTS_BOOST)),
             )
     return schema

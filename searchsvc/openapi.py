@@ -98,6 +98,14 @@ def openapi_document() -> dict[str, Any]:
                                       "items": {"$ref": "#/components/schemas/Hit"}},
                              "facets": {"$ref": "#/components/schemas/Facets"},
                              "did_you_mean": {"type": "string", "nullable": True},
+                             "warning": {
+                                 "type": "object", "nullable": True,
+                                 "required": ["code", "message"],
+                                 "description": "Why q finds nothing whatever the index "
+                                 "holds (code no_searchable_words: only syntax, symbols or "
+                                 "stop words); null otherwise",
+                                 "properties": {"code": {"type": "string"},
+                                                "message": {"type": "string"}}},
                              "took_ms": {"type": "number"}}},
         "Suggestions": {"type": "object", "required": ["q", "suggestions", "titles"],
                         "properties": {

@@ -3,9 +3,15 @@
 Each word is analysed with each language's analyzer and matched in that language's fields,
 so ``omaishoitajien tuki`` finds Finnish records and ``anhörigstöd`` Swedish ones without the
 user naming a language. Within a language all words must match; a word matches by its key in
-the title or body, by being a part of an indexed compound, or, when the word is itself a
-compound, by all of its parts standing in the text (``omaishoidontuki`` finds
-``omaishoidon tuki``).
+the title or body, by being a part of an indexed compound (title or body), or, when the word
+is itself a compound, by all of its parts standing in the text (``omaishoidontuki`` finds
+``omaishoidon tuki``). An excluded word (``-kotihoito``) excludes the records holding it,
+alone or inside a longer compound, never those holding only its parts.
+
+A query with no word in any language (only syntax, symbols or stop words) compiles to
+``NullQuery`` and finds nothing; only an empty one finds everything. Prefixes and fuzzy words
+expand completely or raise ``BadQuery`` (``CompletePrefix``). ``ParsedQuery.tiers`` tell the
+scorer how a record holds each positive term, for ranking (``searchsvc.scoring``).
 
 ``compile_query`` reads the query language of the public API (``searchsvc.syntax``) once:
 the whole expression is compiled once per language and the languages are joined with Or, as
@@ -30,36 +36,55 @@ from indexer.contract import (
     body_field,
     parts_field,
     title_field,
+    title_parts_field,
 )
 from indexer.lexicon import COMPOUND_LANGUAGES, WordKeys, lexicon
 from searchsvc.limits import MAX_EXPANSIONS, MIN_PREFIX
-from searchsvc.syntax import All, Any, Node, Not, Word, letters, parse, words
+from searchsvc.scoring import WordTier
+from searchsvc.syntax import All, Any, BadQuery, Node, Not, Word, letters, parse, words
+
+
+def _fields(language: str, title: bool, parts: bool = False) -> list[str]:
+    """The fields a word is looked up in: the title (and body), and with ``parts`` the
+    compound parts of their words too (fi, sv)."""
+    fields = [title_field(language)] if title else [title_field(language), body_field(language)]
+    if parts and language in COMPOUND_LANGUAGES:
+        fields += [title_parts_field(language)]
+        if not title:
+            fields.append(parts_field(language))
+    return fields
+
+
+def _terms(fields: list[str], keys: Iterable[str]) -> list[query.Query]:
+    return [query.Term(field, key) for key in keys for field in fields]
 
 
 def _word_query(
-    language: str, word: WordKeys, compounds: bool, title_only: bool = False
+    language: str, word: WordKeys, compounds: bool, title_only: bool = False,
+    by_parts: bool = True,
 ) -> query.Query:
-    title, body = title_field(language), body_field(language)
-    fields = [title] if title_only else [title, body]
-    if compounds and language in COMPOUND_LANGUAGES and not title_only:
-        fields.append(parts_field(language))
-    alternatives: list[query.Query] = [
-        query.Term(field, key) for key in word.keys for field in fields
-    ]
-    if compounds and word.parts:
-        alternatives.append(
-            query.And([query.Or([query.Term(f, p) for f in fields]) for p in word.parts])
-        )
+    """A word by its keys (alone, or with ``compounds`` also as a part of a longer compound)
+    or, with ``by_parts``, a compound by all of its parts standing apart."""
+    fields = _fields(language, title_only, parts=compounds)
+    alternatives = _terms(fields, word.keys)
+    if compounds and by_parts and word.parts:
+        alternatives.append(query.And([query.Or(_terms(fields, [p])) for p in word.parts]))
     return query.Or(alternatives)
 
 
 def language_query(
-    language: str, text: str, stem_only: bool = False, title_only: bool = False
+    language: str, text: str, stem_only: bool = False, title_only: bool = False,
+    by_parts: bool = True,
 ) -> query.Query | None:
-    """All words of the text, as one language's analyzer sees them; None if none is left."""
+    """All words of the text, as one language's analyzer sees them; None if none is left.
+
+    Without ``by_parts`` a compound is not found by its parts standing apart: what an
+    excluded word excludes."""
     words = []
     for tokens in query_words(language, text, stem_only):
-        alternatives = [_word_query(language, word, not stem_only, title_only) for word in tokens]
+        alternatives = [
+            _word_query(language, word, not stem_only, title_only, by_parts) for word in tokens
+        ]
         words.append(alternatives[0] if len(alternatives) == 1 else query.Or(alternatives))
     if not words:
         return None
@@ -80,21 +105,36 @@ def build_query(
     return per_language[0] if len(per_language) == 1 else query.Or(per_language)
 
 
-# --- bounded expansion ------------------------------------------------------------------------
+# --- complete expansion -----------------------------------------------------------------------
 
 
-class CappedPrefix(query.Prefix):
-    """A prefix that expands to at most ``MAX_EXPANSIONS`` index terms (the first in order)."""
-
-    def _btexts(self, ixreader):
-        return itertools.islice(super()._btexts(ixreader), MAX_EXPANSIONS)
-
-
-class CappedFuzzyTerm(query.FuzzyTerm):
-    """A fuzzy term that expands to at most ``MAX_EXPANSIONS`` index terms."""
+class CompletePrefix(query.Prefix):
+    """A prefix that expands to every index term it begins, or raises ``BadQuery`` when that
+    is more than ``MAX_EXPANSIONS`` terms of one field: never a silent cut, so a shorter
+    prefix never finds fewer records."""
 
     def _btexts(self, ixreader):
-        return itertools.islice(super()._btexts(ixreader), MAX_EXPANSIONS)
+        terms = list(itertools.islice(super()._btexts(ixreader), MAX_EXPANSIONS + 1))
+        if len(terms) > MAX_EXPANSIONS:
+            raise BadQuery(
+                f"the prefix {self.text}* matches more than {MAX_EXPANSIONS} words; "
+                "type more letters before the *"
+            )
+        return terms
+
+
+class CompleteFuzzyTerm(query.FuzzyTerm):
+    """A fuzzy term that expands to every index term within its distance, or raises
+    ``BadQuery`` when that is more than ``MAX_EXPANSIONS`` terms of one field."""
+
+    def _btexts(self, ixreader):
+        terms = list(itertools.islice(super()._btexts(ixreader), MAX_EXPANSIONS + 1))
+        if len(terms) > MAX_EXPANSIONS:
+            raise BadQuery(
+                f"the word {self.text}~ is close to more than {MAX_EXPANSIONS} words; "
+                "type more of it or leave out the ~"
+            )
+        return terms
 
 
 class Near(SpanNear):
@@ -121,10 +161,6 @@ def _positions(language: str, text: str) -> list[tuple[int, list[WordKeys]]]:
     for token in tokenize(text, positions=True, mode="query"):
         positions.setdefault(token.pos, []).append(words.analyze(token.text))
     return sorted(positions.items())
-
-
-def _fields(language: str, title: bool) -> list[str]:
-    return [title_field(language)] if title else [title_field(language), body_field(language)]
 
 
 def _one_or(queries: list[query.Query]) -> query.Query | None:
@@ -155,21 +191,32 @@ def _phrase(field: str, positions: list[tuple[int, list[WordKeys]]]) -> query.Qu
     return phrase
 
 
-def _leaf(language: str, word: Word) -> query.Query | None:
+def _prefixes(language: str, word: Word, parts: bool) -> query.Query | None:
+    """The index keys beginning so, and those beginning with the prefix's stem; with
+    ``parts`` also the keys of compound parts (``title:lautakun*`` finds
+    "Tarkastuslautakunnan")."""
+    prefixes = {word.text}
+    stem = lexicon(language).stem(word.text)
+    if len(stem) >= MIN_PREFIX and word.text.startswith(stem):
+        prefixes.add(stem)
+    fields = _fields(language, word.title, parts)
+    return _one_or([CompletePrefix(f, p) for p in sorted(prefixes) for f in fields])
+
+
+def _leaf(language: str, word: Word, excluded: bool = False) -> query.Query | None:
+    """One term of the query in one language. An ``excluded`` word is matched by its keys
+    alone or as a part of a longer compound, never by its own parts standing apart:
+    ``-kotihoito`` leaves records with only "koti" … "hoito"."""
     fields = _fields(language, word.title)
     if word.kind == "word":
-        return language_query(language, word.text, title_only=word.title)
+        return language_query(language, word.text, title_only=word.title, by_parts=not excluded)
     if word.kind == "phrase":
         positions = _positions(language, word.text)
         if not positions:
             return None
         return _one_or([_phrase(field, positions) for field in fields])
     if word.kind == "prefix":
-        prefixes = {word.text}
-        stem = lexicon(language).stem(word.text)
-        if len(stem) >= MIN_PREFIX and word.text.startswith(stem):
-            prefixes.add(stem)
-        return _one_or([CappedPrefix(f, p) for p in sorted(prefixes) for f in fields])
+        return _prefixes(language, word, parts=True)
     # fuzzy
     typed = query_words(language, word.text)
     if not typed:
@@ -181,7 +228,7 @@ def _leaf(language: str, word: Word) -> query.Query | None:
         per_position.append(
             _one_or(
                 [
-                    CappedFuzzyTerm(f, k, maxdist=maxdist, prefixlength=1)
+                    CompleteFuzzyTerm(f, k, maxdist=maxdist, prefixlength=1)
                     for k in keys
                     for f in fields
                 ]
@@ -190,11 +237,13 @@ def _leaf(language: str, word: Word) -> query.Query | None:
     return per_position[0] if len(per_position) == 1 else query.And(per_position)
 
 
-def _compile(node: Node, language: str, languages: Sequence[str]) -> query.Query | None:
+def _compile(
+    node: Node, language: str, languages: Sequence[str], excluded: bool = False
+) -> query.Query | None:
     if isinstance(node, Word):
-        return _leaf(language, node)
+        return _leaf(language, node, excluded)
     if isinstance(node, Any):
-        alternatives = [_compile(child, language, languages) for child in node.children]
+        alternatives = [_compile(child, language, languages, excluded) for child in node.children]
         return _one_or([q for q in alternatives if q is not None])
     if isinstance(node, Not):
         node = All((node,))
@@ -204,35 +253,76 @@ def _compile(node: Node, language: str, languages: Sequence[str]) -> query.Query
     parts: list[query.Query] = []
     if plain:
         # Analysed as one text, so plain words give exactly what ``build_query`` gives.
-        run = language_query(language, " ".join(word.text for word in plain))
+        text = " ".join(word.text for word in plain)
+        run = language_query(language, text, by_parts=not excluded)
         if run is not None:
             parts.extend(run.subqueries if isinstance(run, query.And) else [run])
     for child in others:
-        compiled = _compile(child, language, languages)
+        compiled = _compile(child, language, languages, excluded)
         if compiled is not None:
             parts.append(compiled)
-    excluded = _one_or(
+    exclusions = _one_or(
         [
             q
             for child in node.children
             if isinstance(child, Not)
             for lang in languages
-            if (q := _compile(child.child, lang, languages)) is not None
+            if (q := _compile(child.child, lang, languages, excluded=True)) is not None
         ]
     )
     if positive and not parts:
         return None  # only stop words of this language
     matched = query.Every() if not parts else parts[0] if len(parts) == 1 else query.And(parts)
-    return matched if excluded is None else query.AndNot(matched, excluded)
+    return matched if exclusions is None else query.AndNot(matched, exclusions)
 
 
 def _compile_tree(node: Node | None, languages: Sequence[str]) -> query.Query:
+    """The tree's whoosh query; ``NullQuery`` (nothing) when no language has a word of it."""
     if node is None:
-        return query.Every()
+        return query.NullQuery
     per_language = _one_or(
         [q for lang in languages if (q := _compile(node, lang, languages)) is not None]
     )
-    return query.Every() if per_language is None else per_language
+    return query.NullQuery if per_language is None else per_language
+
+
+def _keys(language: str, word: Word, parts: bool) -> query.Query | None:
+    """A plain word by its keys alone: in the title (and body), with ``parts`` also as a part
+    of a longer compound."""
+    fields = _fields(language, word.title, parts)
+    per_position = [
+        query.Or(_terms(fields, dict.fromkeys(k for entry in entries for k in entry.keys)))
+        for entries in query_words(language, word.text)
+    ]
+    if not per_position:
+        return None
+    return per_position[0] if len(per_position) == 1 else query.And(per_position)
+
+
+def _tier(word: Word, languages: Sequence[str]) -> WordTier | None:
+    """How a record may hold one positive term of the query, in any of the languages."""
+    alone: list[query.Query | None]
+    if word.kind == "word":
+        alone = [_keys(lang, word, parts=False) for lang in languages]
+        held = [_keys(lang, word, parts=True) for lang in languages]
+    elif word.kind == "prefix":
+        alone = [_prefixes(lang, word, parts=False) for lang in languages]
+        held = [_leaf(lang, word) for lang in languages]
+    else:  # a phrase or a fuzzy word matches by keys only
+        alone = held = [_leaf(lang, word) for lang in languages]
+    alone_q = _one_or([q for q in alone if q is not None])
+    held_q = _one_or([q for q in held if q is not None])
+    if alone_q is None or held_q is None:
+        return None
+    return WordTier(alone_q, held_q)
+
+
+def _positive_words(node: Node | None) -> list[Word]:
+    if node is None or isinstance(node, Not):
+        return []
+    if isinstance(node, Word):
+        return [node]
+    return [word for child in node.children for word in _positive_words(child)]
 
 
 # Characters after a word that make it part of the syntax, not a word to respell.
@@ -241,16 +331,24 @@ _SYNTAX_AFTER = ("*", "~", ":")
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A query text read once: its syntax tree and its whoosh query."""
+    """A query text read once: its syntax tree, its whoosh query and its words' tiers."""
 
     text: str
     tree: Node | None
     whoosh: query.Query
+    # One per positive term, for ranking (``searchsvc.scoring.QueryScorer.tiers``).
+    tiers: tuple[WordTier, ...] = ()
 
     @property
     def matches_everything(self) -> bool:
-        """An empty query, or one of stop words only: every record, unranked."""
+        """An empty query: every record, unranked."""
         return isinstance(self.whoosh, query.Every)
+
+    @property
+    def has_no_words(self) -> bool:
+        """A text with no word to search for (only syntax, symbols or stop words): it
+        finds nothing, whatever the index holds."""
+        return self.whoosh is query.NullQuery
 
     def typed_words(self) -> Iterator[tuple[int, int]]:
         """(start, end) in the text of each word as typed in the plain words and phrases, the
@@ -296,11 +394,19 @@ class ParsedQuery:
 def compile_query(text: str, languages: Sequence[str] = LANGUAGES) -> ParsedQuery:
     """A query text in the query language, read and compiled once.
 
-    A text that does not parse is read as plain words; an empty one, or one of stop words
-    only, matches every document. Raises ``BadQuery`` over the limits.
+    A text that does not parse is read as plain words. An empty (or blank) one matches every
+    document; one with no word to search for, only syntax, symbols or stop words, matches
+    none (``ParsedQuery.has_no_words``). Raises ``BadQuery`` over the limits.
     """
+    if not text.strip():
+        return ParsedQuery(text, None, query.Every())
     tree = parse(text)
-    return ParsedQuery(text, tree, _compile_tree(tree, languages))
+    searchable = any(_leaf(lang, word) is not None for word in words(tree) for lang in languages)
+    compiled = _compile_tree(tree, languages) if searchable else query.NullQuery
+    if compiled is query.NullQuery:
+        return ParsedQuery(text, tree, compiled)
+    tiers = (_tier(word, languages) for word in _positive_words(tree))
+    return ParsedQuery(text, tree, compiled, tuple(t for t in tiers if t is not None))
 
 
 def parse_query(text: str, languages: Sequence[str] = LANGUAGES) -> query.Query:

@@ -146,7 +146,8 @@ class SearchRequest:
     q: str = parameter(
         default="", name="q", max_length=MAX_QUERY_LENGTH,
         help='Query: words (all must match), "phrases", -excluded, OR, prefix*, word~, '
-        "title:word, parentheses. Empty lists everything.")
+        "title:word, title:(group), parentheses. Empty lists everything; one with no word "
+        "to search for finds nothing (see warning).")
     languages: tuple[str, ...] = parameter(  # () = all
         default=(), **_LANG, help="Only records in these languages.")
     years: tuple[int, ...] = parameter(

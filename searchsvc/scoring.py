@@ -6,14 +6,21 @@ Here each term's posting list becomes two arrays (doc numbers, BM25F score) once
 generation, and a query's scores are sums, maxima and masks over dense arrays in numpy: the
 same numbers as whoosh (``tests/test_scoring.py`` compares them), in a few milliseconds.
 
-Query nodes without a rule here (phrases, say) are scored by walking whoosh's own matcher, so
-every query gets whoosh's score; only the common ones get it fast.
+Query nodes without a rule here are scored by walking whoosh's own matcher, so every query
+gets whoosh's score; only the common ones get it fast.
+
+Relevance ranks in tiers before scores (``QueryScorer.tiers``, ``top_documents``): a record
+holding more of the query's words itself (any inflection, alone or as a part of a longer
+compound) comes first, then one holding more of them alone, and only then the BM25F score
+decides. No boost can promise that: a record where a compound's parts stand apart, many
+times, would outscore one holding the compound once.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -22,6 +29,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.query.spans import SpanNear
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
+
+from searchsvc.limits import MAX_EXPANSIONS
 
 # Bytes of term score arrays kept per generation and worker (a term in every document of
 # 32,793 takes 390 kB); when full, the cache starts again.
@@ -32,6 +41,15 @@ _BYTE_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.
 class Scored(NamedTuple):
     scores: np.ndarray  # float64 per doc number, 0 where the query does not match
     matches: np.ndarray  # bool per doc number
+    # Relevance tier per doc number (higher first; ``QueryScorer.tiers``), or None.
+    tiers: np.ndarray | None = None
+
+
+class WordTier(NamedTuple):
+    """How a record may hold one word of a query (``searchsvc.query`` builds these)."""
+
+    alone: whoosh_query.Query  # the word itself (any inflection) in a title or body
+    held: whoosh_query.Query  # the same, or the word as a part of a longer compound
 
 
 class TermScores(NamedTuple):
@@ -104,8 +122,15 @@ class ExpandingReader:
         )
 
     def expand_prefix(self, fieldname, prefix):
+        """The first ``MAX_EXPANSIONS + 1`` terms only: a query over the limit is refused
+        (``searchsvc.query.CompletePrefix``) and ``a`` need not hold every term of "a*"."""
         key = ("prefix", fieldname, prefix)
-        return self._remember(key, lambda: self._reader.expand_prefix(fieldname, prefix))
+        return self._remember(
+            key,
+            lambda: itertools.islice(
+                self._reader.expand_prefix(fieldname, prefix), MAX_EXPANSIONS + 1
+            ),
+        )
 
 
 class QueryScorer:
@@ -181,12 +206,49 @@ class QueryScorer:
 
     # -- queries ------------------------------------------------------------------------
 
-    def score(self, q: whoosh_query.Query) -> Scored:
+    def score(
+        self, q: whoosh_query.Query, memo: dict[whoosh_query.Query, Scored] | None = None
+    ) -> Scored:
         """Scores and matches of every document for ``q``, as whoosh would compute them.
 
         Query boosts apply where whoosh applies them: on terms, and on And/Or of two or more
-        subqueries; nodes walked through whoosh's matcher carry their own.
+        subqueries; nodes walked through whoosh's matcher carry their own. ``memo`` keeps the
+        costly nodes (phrases, prefixes, fuzzy words) for other queries scored with it.
         """
+        if memo is None:
+            memo = {}
+        costly = isinstance(q, SpanNear | whoosh_query.MultiTerm)
+        if costly and q in memo:
+            return memo[q]
+        scored = self._score(q, memo)
+        if costly:
+            memo[q] = scored
+        return scored
+
+    def tiers(
+        self, words: Sequence[WordTier], memo: dict[whoosh_query.Query, Scored] | None = None
+    ) -> np.ndarray:
+        """Each document's relevance tier: first the number of ``words`` it holds (alone or
+        in a compound), then the number it holds alone. Words and phrases scored for the
+        query itself are taken from ``memo``."""
+        if memo is None:
+            memo = {}
+        held = np.zeros(self.size, dtype=np.int32)
+        alone = np.zeros(self.size, dtype=np.int32)
+        for word in words:
+            alone += self._matches(word.alone, memo)
+            held += self._matches(word.held, memo)
+        return held * (len(words) + 1) + alone
+
+    def ranked(self, q: whoosh_query.Query, words: Sequence[WordTier]) -> Scored:
+        """``score`` with the relevance tiers of ``words``."""
+        memo: dict[whoosh_query.Query, Scored] = {}
+        scored = self.score(q, memo)
+        return scored._replace(tiers=self.tiers(words, memo) if words else None)
+
+    def _score(self, q: whoosh_query.Query, memo: dict[whoosh_query.Query, Scored]) -> Scored:
+        if q is whoosh_query.NullQuery:
+            return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
         if isinstance(q, whoosh_query.Term):
             found = self.term(q.fieldname, q.text)
             scores = np.zeros(self.size, dtype=np.float64)
@@ -199,17 +261,17 @@ class QueryScorer:
             and not getattr(q, "minmatch", 0)
             and not getattr(q, "scale", None)
         ):
-            return self._compound(q)
+            return self._compound(q, memo)
         if type(q) is whoosh_query.AndNot:
-            a, b = self.score(q.a), self.score(q.b)
+            a, b = self.score(q.a, memo), self.score(q.b, memo)
             matches = a.matches & ~b.matches
             return Scored(np.where(matches, a.scores, 0.0), matches)
         if type(q) is whoosh_query.Require:
-            a, b = self.score(q.a), self.score(q.b)
+            a, b = self.score(q.a, memo), self.score(q.b, memo)
             matches = a.matches & b.matches
             return Scored(np.where(matches, a.scores, 0.0), matches)
         if type(q) is whoosh_query.AndMaybe:
-            a, b = self.score(q.a), self.score(q.b)
+            a, b = self.score(q.a, memo), self.score(q.b, memo)
             return Scored(np.where(a.matches, a.scores + b.scores, 0.0), a.matches)
         if isinstance(q, SpanNear):
             chain = _phrase_chain(q)
@@ -221,7 +283,7 @@ class QueryScorer:
             return Scored(np.ones(self.size), np.ones(self.size, dtype=bool))
         if type(q) is whoosh_query.Not:
             # whoosh's InverseMatcher gives every match the weight 1.
-            matches = ~self.score(q.query).matches
+            matches = ~self.score(q.query, memo).matches
             return Scored(matches.astype(np.float64), matches)
         return self._walk(q)
 
@@ -270,7 +332,12 @@ class QueryScorer:
     ) -> Iterator[tuple[int, list[int]]]:
         """(doc, the token positions the index stores for a term) for those of
         ``candidates`` (ascending doc numbers) that hold it."""
-        docs = np.intersect1d(self.term(field_name, text).docs, candidates)
+        held = self.term(field_name, text).docs
+        if len(candidates) == 1:  # one hit's snippet, for each of the query's terms
+            at = int(np.searchsorted(held, candidates[0]))
+            docs = candidates if at < len(held) and held[at] == candidates[0] else held[:0]
+        else:  # both ascending, without repeats
+            docs = np.intersect1d(held, candidates, assume_unique=True)
         if not len(docs):
             return
         btext = self._searcher.schema[field_name].to_bytes(text)
@@ -289,20 +356,26 @@ class QueryScorer:
 
     def _expanded(self, q: whoosh_query.MultiTerm) -> Scored:
         """A prefix, wildcard or fuzzy word as whoosh scores it: the Or of the terms it
-        expands to (one term alone keeps its own score)."""
-        terms = [
-            whoosh_query.Term(q.fieldname, text)
-            for text in q._btexts(self.expanding)
-            if text
-        ]
-        if not terms:
-            return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
-        if len(terms) == 1:
-            return self.score(terms[0])
-        return self.score(whoosh_query.Or(terms, boost=q.boost))
+        expands to (one term alone keeps its own score, without the query's boost)."""
+        texts = [text for text in q._btexts(self.expanding) if text]
+        scores = np.zeros(self.size, dtype=np.float64)
+        matches = np.zeros(self.size, dtype=bool)
+        # Term by term into one array (a term's doc numbers are distinct): the sum an Or of
+        # the terms gives, without a dense array per term.
+        for text in texts:
+            found = self.term(q.fieldname, text)
+            scores[found.docs] += found.scores
+            matches[found.docs] = True
+        if len(texts) > 1 and q.boost != 1.0:
+            scores *= q.boost
+        return Scored(scores, matches)
 
-    def _compound(self, q: whoosh_query.CompoundQuery) -> Scored:
-        subs = [self.score(sub) for sub in q.subqueries]
+    def _compound(
+        self, q: whoosh_query.CompoundQuery, memo: dict[whoosh_query.Query, Scored]
+    ) -> Scored:
+        if isinstance(q, whoosh_query.Or):
+            return self._any(q, memo)
+        subs = [self.score(sub, memo) for sub in q.subqueries]
         if not subs:
             return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
         scores = subs[0].scores.copy()
@@ -318,6 +391,41 @@ class QueryScorer:
         if q.boost != 1.0 and len(subs) > 1:
             scores *= q.boost
         return Scored(scores, matches)
+
+    def _any(self, q: whoosh_query.Or, memo: dict[whoosh_query.Query, Scored]) -> Scored:
+        """An Or: its subqueries' scores summed in order (the same sums as whoosh's), a term
+        added at its own documents only, without a dense array of its own."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        matches = np.zeros(self.size, dtype=bool)
+        for sub in q.subqueries:
+            if type(sub) is whoosh_query.Term:
+                found = self.term(sub.fieldname, sub.text)
+                scores[found.docs] += found.scores * sub.boost
+                matches[found.docs] = True
+            else:
+                scored = self.score(sub, memo)
+                scores += scored.scores
+                matches |= scored.matches
+        if q.boost != 1.0 and len(q.subqueries) > 1:
+            scores *= q.boost
+        return Scored(scores, matches)
+
+    def _matches(self, q: whoosh_query.Query, memo: dict[whoosh_query.Query, Scored]) -> np.ndarray:
+        """The documents ``q`` matches, without scores where terms, Or and And suffice."""
+        if type(q) is whoosh_query.Term:
+            matches = np.zeros(self.size, dtype=bool)
+            matches[self.term(q.fieldname, q.text).docs] = True
+            return matches
+        if type(q) in (whoosh_query.And, whoosh_query.Or) and q.subqueries:
+            subs = [self._matches(sub, memo) for sub in q.subqueries]
+            combined = subs[0].copy()
+            for sub in subs[1:]:
+                if type(q) is whoosh_query.And:
+                    combined &= sub
+                else:
+                    combined |= sub
+            return combined
+        return self.score(q, memo).matches
 
     def _walk(self, q: whoosh_query.Query) -> Scored:
         """Any other query node: whoosh's own matcher, one document at a time."""
@@ -363,12 +471,26 @@ def _phrase_chain(q: whoosh_query.Query) -> list[tuple[int, list[whoosh_query.Te
     return None if words is None else [(0, words)]
 
 
-def top_documents(scores: np.ndarray, docs: np.ndarray, limit: int) -> list[tuple[int, float]]:
-    """The ``limit`` best documents of the mask ``docs`` by score, best first, ties by doc
-    number (as whoosh orders them)."""
+def top_documents(
+    scores: np.ndarray, docs: np.ndarray, limit: int, tiers: np.ndarray | None = None
+) -> list[tuple[int, float]]:
+    """The ``limit`` best documents of the mask ``docs``, best first: by tier (higher first)
+    when ``tiers`` are given, then by score, ties by doc number (as whoosh orders them)."""
     candidates = np.flatnonzero(docs)
     if limit <= 0 or not len(candidates):
         return []
+    if tiers is None:
+        return _top(scores, candidates, limit)
+    found: list[tuple[int, float]] = []
+    in_tier = tiers[candidates]
+    for tier in np.unique(in_tier)[::-1]:
+        found.extend(_top(scores, candidates[in_tier == tier], limit - len(found)))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _top(scores: np.ndarray, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:
     chosen = scores[candidates]
     if len(candidates) > limit:
         keep = np.argpartition(-chosen, limit - 1)[:limit]

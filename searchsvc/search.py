@@ -33,6 +33,12 @@ from searchsvc.words import respell
 
 # A spelling suggestion is looked for when a query has fewer hits than this.
 FEW_HITS = 3
+# Why a query found nothing whatever the index holds (``warning`` of an answer).
+NO_WORDS = {
+    "code": "no_searchable_words",
+    "message": "The query has no word to search for, only syntax, symbols or stop words, "
+    "so it finds nothing. An empty q lists every record.",
+}
 
 HighlightTerms = dict[str, set[str]]
 
@@ -45,7 +51,8 @@ def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
 
 def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
     query = request.query
-    scored = snapshot.scored(query.whoosh)
+    ranked = request.sort == "relevance" and not query.matches_everything
+    scored = snapshot.scored(query.whoosh, query.tiers if ranked else ())
     filters = _filters(snapshot, request)
     docs = _intersect(scored.matches, filters.values())
     total = int(np.count_nonzero(docs))
@@ -60,9 +67,11 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         elif query.matches_everything:
             chosen = [(int(d), None) for d in np.flatnonzero(docs)[first : first + request.size]]
         else:
-            chosen = list(top_documents(scored.scores, docs, first + request.size)[first:])
+            top = top_documents(scored.scores, docs, first + request.size, scored.tiers)
+            chosen = list(top[first:])
         terms = query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
-        hits = [_hit(snapshot, d, s, terms, request.ui) for d, s in chosen]
+        marks = _Marks(snapshot, terms, [d for d, _ in chosen])
+        hits = [_hit(snapshot, d, s, marks, request.ui) for d, s in chosen]
 
     columns = snapshot.columns
     facets: dict[str, list[dict[str, Any]]] = {}
@@ -73,7 +82,7 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         facets[name] = columns.counts_list(column, columns.count(column, base), request.ui)
 
     did_you_mean = None
-    if total < FEW_HITS and request.q.strip():
+    if total < FEW_HITS and request.q.strip() and not query.has_no_words:
         did_you_mean = _did_you_mean(snapshot, request, total, filters)
     return {
         "total": total,
@@ -82,6 +91,7 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         "hits": hits,
         "facets": facets,
         "did_you_mean": did_you_mean,
+        "warning": NO_WORDS if query.has_no_words else None,
     }
 
 
@@ -134,9 +144,10 @@ def _did_you_mean(
         return None
     try:
         better = compile_query(suggestion)
+        matches = snapshot.scored(better.whoosh).matches
     except BadQuery:  # a longer word can push the query over its limits
         return None
-    found = _intersect(snapshot.scored(better.whoosh).matches, filters.values())
+    found = _intersect(matches, filters.values())
     return suggestion if int(np.count_nonzero(found)) > total else None
 
 
@@ -150,7 +161,7 @@ def _keyed(snapshot: Snapshot, name: str, key: str | None, ui: str) -> dict[str,
 
 
 def _hit(
-    snapshot: Snapshot, docnum: int, score: float | None, terms: HighlightTerms, ui: str
+    snapshot: Snapshot, docnum: int, score: float | None, marks: _Marks, ui: str
 ) -> dict[str, Any]:
     stored = snapshot.stored(docnum)
     return {
@@ -165,29 +176,43 @@ def _hit(
         "division": _keyed(snapshot, "division", stored.get("division"), ui),
         "org": _keyed(snapshot, "org", stored.get("organization"), ui),
         "score": score,
-        "snippet": _snippet(snapshot, docnum, stored, terms),
+        "snippet": _snippet(docnum, stored, marks),
     }
 
 
-def _positions(
-    snapshot: Snapshot, language: str, terms: HighlightTerms, docnum: int
-) -> dict[int, str]:
-    """Token position -> matched key, of the query's words in the document's body text of
-    one language, from the positions the index stores."""
-    field_name = body_field(language)
-    keys = terms.get(field_name, set()) | terms.get(title_field(language), set())
-    found: dict[int, str] = {}
-    doc = np.array([docnum])
-    for key in sorted(keys):
-        for _, positions in snapshot.scorer.positions(field_name, key, doc):
-            for position in positions:
-                found.setdefault(position, key)
-    return found
+class _Marks:
+    """Where the query's words stand in the body texts of a page of hits: token position ->
+    matched key, per language and hit, from the positions the index stores. Each key is
+    looked up once for the whole page (a prefix may stand for hundreds of keys)."""
+
+    def __init__(self, snapshot: Snapshot, terms: HighlightTerms, docnums: list[int]) -> None:
+        self._snapshot = snapshot
+        self._terms = terms
+        self._page = np.array(sorted(set(docnums)), dtype=np.int32)
+        self._found: dict[str, dict[int, dict[int, str]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._terms)
+
+    def positions(self, language: str, docnum: int) -> dict[int, str]:
+        found = self._found.get(language)
+        if found is None:
+            found = self._found[language] = self._in_page(language)
+        return found.get(docnum, {})
+
+    def _in_page(self, language: str) -> dict[int, dict[int, str]]:
+        field_name = body_field(language)
+        keys = self._terms.get(field_name, set()) | self._terms.get(title_field(language), set())
+        found: dict[int, dict[int, str]] = {}
+        for key in sorted(keys):
+            for doc, positions in self._snapshot.scorer.positions(field_name, key, self._page):
+                marks = found.setdefault(doc, {})
+                for position in positions:
+                    marks.setdefault(position, key)
+        return found
 
 
-def _snippet(
-    snapshot: Snapshot, docnum: int, stored: StoredDocument, terms: HighlightTerms
-) -> str:
+def _snippet(docnum: int, stored: StoredDocument, marks: _Marks) -> str:
     """The best passage, from the body text in the language the query matched best (the
     record's main language on a tie)."""
     sections = stored.get("sections") or []
@@ -196,7 +221,7 @@ def _snippet(
     present = [lang for lang, _, _ in sections if lang in LANGUAGES]
     best: tuple[int, str, dict[int, str]] = (-1, main, {})
     for candidate in dict.fromkeys([main, *present]):
-        positions = _positions(snapshot, candidate, terms, docnum) if terms else {}
+        positions = marks.positions(candidate, docnum) if marks else {}
         found = len(set(positions.values()))
         if found > best[0]:
             best = (found, candidate, positions)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from indexer.contract import (
 )
 from indexer.generations import IndexMissing
 from searchsvc.facets import FacetColumns
-from searchsvc.scoring import QueryScorer, Scored
+from searchsvc.scoring import QueryScorer, Scored, WordTier
 from searchsvc.words import WordList
 
 
@@ -103,10 +104,11 @@ class Snapshot:
     def word_lists(self, languages: tuple[str, ...] = LANGUAGES) -> dict[str, WordList]:
         return {language: self.words(language) for language in languages}
 
-    def scored(self, q: whoosh_query.Query) -> Scored:
-        """Scores of every document and the mask of live documents the query matches."""
-        scored = self.scorer.score(q)
-        return Scored(scored.scores, scored.matches & self.columns.live)
+    def scored(self, q: whoosh_query.Query, tiers: Sequence[WordTier] = ()) -> Scored:
+        """Scores of every document and the mask of live documents the query matches; with
+        ``tiers``, the relevance tier of every document too (``QueryScorer.tiers``)."""
+        scored = self.scorer.ranked(q, tiers)
+        return scored._replace(matches=scored.matches & self.columns.live)
 
     def stored(self, docnum: int) -> StoredDocument:
         stored: StoredDocument = self.searcher.stored_fields(docnum)

@@ -4,11 +4,12 @@
     or_expr := and_expr ("OR" and_expr)*
     and_expr:= unary (["AND"] unary)*
     unary   := ("-" | "NOT") primary | primary
-    primary := "(" or_expr ")" | ["title:"] term
+    primary := ["title:"] "(" or_expr ")" | ["title:"] term
     term    := '"' phrase '"' | word | word "*" | word "~"
 
 Keywords are uppercase only (``or`` is a word). ``word*`` needs two letters and matches the
-start of the index keys (stems), ``word~`` allows 1 edit up to 5 letters, else 2. A text that
+start of the index keys (stems), ``word~`` allows 1 edit up to 5 letters, else 2.
+``title:`` before a group applies to every term in it. A text that
 does not parse is read as its plain words; ``BadQuery`` is raised over the limits of
 ``searchsvc.limits``. ``searchsvc.query`` compiles the tree into a whoosh query.
 """
@@ -16,7 +17,7 @@ does not parse is read as its plain words; ``BadQuery`` is raised over the limit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indexer.contract import normalize_text
 from searchsvc.limits import (
@@ -96,7 +97,7 @@ def _tokens(text: str) -> list[_Token]:
             tokens.append(_Token("-", char, (i, i + 1)))
             i += 1
         elif text[i : i + 6].lower() == "title:":
-            if i + 6 >= n or not (text[i + 6] == '"' or _WORD_END.match(text[i + 6]) is None):
+            if i + 6 >= n or not (text[i + 6] in '"(' or _WORD_END.match(text[i + 6]) is None):
                 raise _ParseError("title: without a term")
             tokens.append(_Token("title", "title:", (i, i + 6)))
             i += 6
@@ -173,6 +174,8 @@ class _Parser:
             self.depth -= 1
             return node
         if token.kind == "title":
+            if self.peek() == "(":
+                return _in_title(self.primary())
             if self.peek() not in ("word", "phrase"):
                 raise _ParseError("title: without a term")
             return _term(self.take(), title=True)
@@ -186,11 +189,22 @@ def _term(token: _Token, title: bool = False) -> Word:
     if token.kind == "phrase":
         return Word(value, "phrase", title, span)
     prefix = normalize_text(value[:-1]).strip(".,;:!?'")
-    if value.endswith("*") and len(letters(prefix)) >= MIN_PREFIX:
+    if value.endswith("*") and letters(prefix):
+        if len(letters(prefix)) < MIN_PREFIX:
+            raise BadQuery(f"a prefix needs at least {MIN_PREFIX} letters before the *")
         return Word(prefix, "prefix", title, span)
     if value.endswith("~") and value.rstrip("~"):
         return Word(value.rstrip("~"), "fuzzy", title, span)
     return Word(value.replace("*", " ").replace("~", " "), "word", title, span)
+
+
+def _in_title(node: Node) -> Node:
+    """A group after ``title:``: each of its terms looked for in titles only."""
+    if isinstance(node, Word):
+        return replace(node, title=True)
+    if isinstance(node, Not):
+        return Not(_in_title(node.child))
+    return type(node)(tuple(_in_title(child) for child in node.children))
 
 
 def letters(text: str) -> str:

@@ -136,8 +136,15 @@ def test_paging(snapshot: Snapshot) -> None:
     assert all(len(page) == 3 for page in pages[:-1])
     beyond = search(snapshot, SearchRequest(q="lautakunta", page=1000, size=3))
     assert beyond["hits"] == [] and beyond["total"] == total
-    scores = [hit["score"] for hit in everything["hits"]]
-    assert scores == sorted(scores, reverse=True)
+    # Ranked by tier (how many query words a record holds itself), then by score.
+    request = SearchRequest(q="lautakunta")
+    scored = snapshot.scored(request.query.whoosh, request.query.tiers)
+    assert scored.tiers is not None
+    ranking = [
+        (int(scored.tiers[snapshot.docnum(hit["id"])]), hit["score"]) for hit in everything["hits"]
+    ]
+    assert ranking == sorted(ranking, reverse=True)
+    assert len({tier for tier, _ in ranking}) > 1
 
 
 def test_sort_by_date(snapshot: Snapshot) -> None:

@@ -13,8 +13,14 @@ from indexer.build import BuildReport, write_generation
 from indexer.normalize import iter_records
 from indexer.records import BadRecord
 from indexer.vocabulary import Vocabulary
-from searchsvc.limits import MAX_CLAUSES, MAX_EXPANDING, MAX_EXPANSIONS, MAX_QUERY_LENGTH
-from searchsvc.query import CappedPrefix, build_query, compile_query, parse_query, query_terms
+from searchsvc.limits import (
+    MAX_CLAUSES,
+    MAX_EXPANDING,
+    MAX_EXPANSIONS,
+    MAX_QUERY_LENGTH,
+    MIN_PREFIX,
+)
+from searchsvc.query import CompletePrefix, build_query, compile_query, parse_query, query_terms
 from searchsvc.syntax import All, Any, BadQuery, Not, Word, parse
 
 QXA = " ".join(f"qxa{n:03d}" for n in range(MAX_EXPANSIONS + 40))
@@ -44,6 +50,10 @@ WRITTEN = [
     {"id": "s1", "title": "Anhörigstöd för äldre", "body": "Kommunen ordnar anhörigstöd."},
     {"id": "w1", "title": "Codes", "body": QXA, "language": "en"},
     {"id": "w2", "title": "Last code", "body": "qxazzz", "language": "en"},
+    # kotihoito: the word (k1 in its title), in a longer compound (k2), only its parts (k3)
+    {"id": "k1", "title": "Kotihoidon asiakasmaksut", "body": "Kotihoitoa saa kotona."},
+    {"id": "k2", "title": "Palvelut", "body": "Kotihoitopalvelun asiakkaat."},
+    {"id": "k3", "title": "Koti", "body": "Koti hoito sairaalassa ja kotona."},
 ]
 for record in WRITTEN:
     record.setdefault("language", "sv" if record["id"].startswith("s") else "fi")
@@ -85,9 +95,25 @@ def found(index, text: str, languages=("fi", "sv", "en")) -> set[str]:
         ("zebra OR giraffe", Any((All((Word("zebra"),)), All((Word("giraffe"),))))),
         ("zebra or giraffe", All((Word("zebra"), Word("or"), Word("giraffe")))),
         ("Tarkast*", All((Word("tarkast", "prefix"),))),
-        ("g*", All((Word("g ", "word"),))),
+        ("*", All((Word(" ", "word"),))),
         ("zebta~", All((Word("zebta", "fuzzy"),))),
         ("title:zebra", All((Word("zebra", "word", title=True),))),
+        ("title:zebr*", All((Word("zebr", "prefix", title=True),))),
+        (
+            "title:(zebra OR -giraffe) zoo",
+            All(
+                (
+                    Any(
+                        (
+                            All((Word("zebra", title=True),)),
+                            All((Not(Word("giraffe", title=True)),)),
+                        )
+                    ),
+                    Word("zoo"),
+                )
+            ),
+        ),
+        ("title:(zebra", All((Word("zebra"),))),
         ('title:"zebra crossings"', All((Word("zebra crossings", "phrase", title=True),))),
         (
             "(zebra OR giraffe) zoo",
@@ -136,7 +162,6 @@ def test_plain_words_give_the_query_build_query_gives(text):
     [
         ('"lapset ja', "lapset ja"),
         ("(zebra -", "zebra"),
-        ("title:", ""),
         ("a OR", "a"),
         ('"zebra or and not', "zebra or and not"),
         ("TITLE: zebra OR", "zebra"),
@@ -146,22 +171,38 @@ def test_broken_syntax_falls_back_to_plain_words(text, plain):
     assert parse_query(text) == build_query(plain)
 
 
+@pytest.mark.parametrize("text", ["", "  ", "\t\n"])
+def test_an_empty_query_is_every(text):
+    parsed = compile_query(text)
+    assert parsed.whoosh == query.Every()
+    assert parsed.matches_everything and not parsed.has_no_words
+
+
 @pytest.mark.parametrize(
     ("text", "languages"),
     [
-        ("", None),
-        ("  ", None),
         ('""', None),
         ("()", None),
         ("title:", None),
+        ("?", None),
+        ("😀", None),
+        ("§", None),
+        ("OR", None),
+        ("-", None),
+        ('"', None),
+        ("*", None),
+        ("title:()", None),
         ("ja", ["fi"]),
         ("the of", ["en"]),
         ('"ja"', ["fi"]),
         ("-(ja)", ["fi"]),
     ],
 )
-def test_empty_or_stop_words_only_is_every(text, languages):
-    assert parse_query(text, *([languages] if languages else [])) == query.Every()
+def test_no_word_to_search_for_is_nothing(text, languages):
+    parsed = compile_query(text, *([languages] if languages else []))
+    assert parsed.whoosh is query.NullQuery
+    assert parsed.has_no_words and not parsed.matches_everything
+    assert parsed.tiers == ()
 
 
 def test_phrase_is_a_span_per_title_and_body_field():
@@ -184,6 +225,10 @@ def test_limits_raise_bad_query():
         parse_query(" ".join(f"w{n}~" for n in range(MAX_EXPANDING + 1)))
     with pytest.raises(BadQuery, match=str(MAX_EXPANDING)):
         parse_query(" OR ".join(f"-w{n}*" for n in range(MAX_EXPANDING + 1)))
+    with pytest.raises(BadQuery, match=f"at least {MIN_PREFIX} letters"):
+        parse_query("g*")
+    with pytest.raises(BadQuery, match=f"at least {MIN_PREFIX} letters"):
+        parse_query("zebra title:g*")
     parse_query(" ".join(f"w{n}*" for n in range(MAX_EXPANDING)))
     assert isinstance(BadQuery("x"), ValueError)
     parse_query(" ".join(f"w{n}" for n in range(MAX_CLAUSES)))  # at the limit: fine
@@ -256,7 +301,7 @@ def test_real_records_are_indexed_and_found(index):
         ("zebra or giraffe", {"e2"}),
         ("giraffe OR crossings", {"e1", "e2"}),
         ("giraffe OR lapset", {"e2", "p1", "p2", "p3", "p5"}),
-        ("-zebra -giraffe -lapset -nuoret -qxazzz -qxa000 -kirjoja", {"p4", "s1"}),
+        ("-zebra -giraffe -lapset -nuoret -qxazzz -qxa000 -kirjoja -koti", {"p4", "s1"}),
         # parentheses
         ("zebra (paddock OR schools)", {"e1", "e2"}),
         ("zebra (paddock OR schools) -crossings", {"e2"}),
@@ -281,7 +326,28 @@ def test_real_records_are_indexed_and_found(index):
         ("anhörigstöf~", {"s1"}),
         # compounds still work inside the syntax
         ("lautakunta -zebra", {"p4"}),
-        ("title:lautakunnan", set()),
+        # title: with inflections, compound parts, prefixes and groups
+        ("title:lautakunnan", {"p4"}),
+        ("title:lautakunta", {"p4"}),
+        ("title:lautakun*", {"p4"}),
+        ("title:tarkastuslautakunta", {"p4"}),
+        ("title:arviointi", {"p4"}),
+        ("title:(zebra OR giraffe)", {"e1", "e2"}),
+        ("title:(zebra OR giraffe) -paddock", {"e1"}),
+        ("title:(zebra -crossings) OR title:feeding", {"e2"}),
+        ("title:(kotihoito OR koti)", {"k1", "k3"}),
+        ("title:(koti -kotihoito)", {"k3"}),
+        ("title:(kotihoito -koti)", set()),  # "koti" is a part of the title's "kotihoidon"
+        # a compound by its parts; excluded only by the word itself
+        ("kotihoito", {"k1", "k2", "k3"}),
+        ("hoito", {"k1", "k2", "k3"}),
+        ("hoito -kotihoito", {"k3"}),
+        ("hoito -koti", set()),
+        ("hoito NOT kotihoito", {"k3"}),
+        ("hoito -(kotihoito OR zebra)", {"k3"}),
+        ('hoito -"koti hoito"', {"k1", "k2"}),
+        ("hoito -kotihoitopalvelu", {"k1", "k3"}),
+        ("kotihoito -title:kotihoito", {"k2", "k3"}),
         # broken syntax: the plain words
         ('"lapset ja nuoret', {"p1", "p2", "p3", "p5"}),
         ("(zebra giraffe", {"e2"}),
@@ -293,23 +359,29 @@ def test_finds(index, text, ids):
     assert found(index, text) & OURS == ids
 
 
-def test_empty_query_lists_everything(index):
+def test_empty_query_lists_everything_and_no_word_finds_nothing(index):
     with index.searcher() as searcher:
         everything = searcher.doc_count()
     assert len(found(index, "")) == everything
-    assert len(found(index, "ja", ["fi"])) == everything
+    assert found(index, "ja", ["fi"]) == set()
+    assert found(index, "?") == set()
 
 
-def test_prefix_expansion_is_capped(index):
+def test_prefix_expansion_is_complete_or_refused(index):
     with index.searcher() as searcher:
         reader = searcher.reader()
         assert len(list(query.Prefix("body_en", "qxa")._btexts(reader))) > MAX_EXPANSIONS
-        assert len(list(CappedPrefix("body_en", "qxa")._btexts(reader))) == MAX_EXPANSIONS
-    # "qxazzz" sorts after the first 200 "qxa" terms: beyond the cap
-    assert found(index, "qxa*") & OURS == {"w1"}
+        assert len(CompletePrefix("body_en", "qxa0")._btexts(reader)) == 100
+        with pytest.raises(BadQuery, match=f"qxa\\* matches more than {MAX_EXPANSIONS} words"):
+            CompletePrefix("body_en", "qxa")._btexts(reader)
+    with pytest.raises(BadQuery, match="type more letters"):
+        found(index, "qxa*")
+    # "qxazzz" sorts after every "qxa0.." term: a complete expansion finds it
+    assert found(index, "qxaz*") & OURS == {"w2"}
+    assert found(index, "qxa0*") & OURS == {"w1"}
     with index.searcher() as searcher:
-        terms = query_terms("qxa*", ["en"], searcher.reader())
-    assert len(terms["body_en"]) == MAX_EXPANSIONS
+        terms = query_terms("qxa1*", ["en"], searcher.reader())
+    assert terms["body_en"] == {w for w in QXA.split() if w.startswith("qxa1")}
 
 
 def test_query_terms_expand_prefixes_with_a_reader(index):

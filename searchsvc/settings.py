@@ -49,7 +49,8 @@ def _number(kind: type[int] | type[float], minimum: float) -> Callable[[str], An
         try:
             value = kind(raw.strip())
         except ValueError:
-            raise ValueError(f"must be a {kind.__name__}, not {raw!r}") from None
+            noun = "a whole number" if kind is int else "a number"
+            raise ValueError(f"must be {noun}, not {raw!r}") from None
         if value < minimum:
             raise ValueError(f"must be at least {minimum}, not {raw!r}")
         return value

@@ -39,7 +39,7 @@ def test_log_format_and_metrics_dir():
     ("variable", "value", "message"),
     [
         ("SEARCHSVC_INDEXDIR", "x", "unknown setting SEARCHSVC_INDEXDIR"),
-        ("SEARCHSVC_WORKERS", "two", "must be a int"),
+        ("SEARCHSVC_WORKERS", "two", "must be a whole number"),
         ("SEARCHSVC_WORKERS", "0", "at least 1"),
         ("SEARCHSVC_BIND", "8000", "host:port"),
         ("SEARCHSVC_RELOAD_SECONDS", "0", "more than 0"),

@@ -18,15 +18,20 @@ import datetime as dt
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 from gunicorn import glogging
 
 from indexer.logs import JsonFormatter
-from searchsvc.settings import Settings
+from searchsvc.settings import Settings, SettingsError
 
-_settings = Settings.from_env()
+try:
+    _settings = Settings.from_env()
+except SettingsError as exc:  # an operator's typo: one line, as the indexer says it
+    print(f"searchsvc: error: {exc}", file=sys.stderr)
+    sys.exit(2)
 
 METRICS_DIR_PREFIX = "searchsvc-metrics-"
 

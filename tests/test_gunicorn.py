@@ -110,6 +110,19 @@ def test_a_busy_port_leaves_no_metrics_folder_behind(small_index: Path, tmp_path
     assert metrics_dirs(tmp) == []
 
 
+def test_a_bad_setting_is_one_line_and_exit_2(small_index: Path, tmp_path: Path,
+                                              gunicorn_process):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    process = gunicorn_process(small_index, 1, {"TMPDIR": str(tmp)}, workers="two")
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert output.decode().splitlines() == [
+        "searchsvc: error: SEARCHSVC_WORKERS must be a whole number, not 'two'"
+    ]
+    assert metrics_dirs(tmp) == []
+
+
 def test_the_metrics_folder_lives_as_long_as_the_master(small_index: Path, tmp_path: Path,
                                                         gunicorn):
     tmp = tmp_path / "tmp"

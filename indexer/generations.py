@@ -69,15 +69,11 @@ def rebuild_lock(index_dir: Path, command: str = "rebuild") -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
+        if not _try_flock(fd, fcntl.LOCK_EX):
             raise RebuildLocked(
                 f"another rebuild is running on {index_dir} ({describe_holder(_read_holder(fd))})"
                 "; try again when it has finished"
-            ) from None
+            )
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
                   "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         os.ftruncate(fd, 0)
@@ -86,6 +82,17 @@ def rebuild_lock(index_dir: Path, command: str = "rebuild") -> Iterator[None]:
             yield
     finally:
         os.close(fd)
+
+
+def _try_flock(fd: int, operation: int) -> bool:
+    """flock without waiting: False if another process holds a conflicting lock."""
+    try:
+        fcntl.flock(fd, operation | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
 
 
 def _read_holder(fd: int) -> dict[str, Any]:
@@ -125,11 +132,7 @@ def lock_holder(index_dir: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
+        if not _try_flock(fd, fcntl.LOCK_SH):
             return _read_holder(fd)
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None

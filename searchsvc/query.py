@@ -108,19 +108,26 @@ def build_query(
 # --- complete expansion -----------------------------------------------------------------------
 
 
+def _all_or_refuse(terms: Iterable[bytes], refusal: str) -> list[bytes]:
+    """Every term of an expansion, or ``BadQuery(refusal)`` when there are more than
+    ``MAX_EXPANSIONS``: never a silent cut."""
+    found = list(itertools.islice(terms, MAX_EXPANSIONS + 1))
+    if len(found) > MAX_EXPANSIONS:
+        raise BadQuery(refusal)
+    return found
+
+
 class CompletePrefix(query.Prefix):
     """A prefix that expands to every index term it begins, or raises ``BadQuery`` when that
-    is more than ``MAX_EXPANSIONS`` terms of one field: never a silent cut, so a shorter
-    prefix never finds fewer records."""
+    is more than ``MAX_EXPANSIONS`` terms of one field, so a shorter prefix never finds fewer
+    records."""
 
     def _btexts(self, ixreader):
-        terms = list(itertools.islice(super()._btexts(ixreader), MAX_EXPANSIONS + 1))
-        if len(terms) > MAX_EXPANSIONS:
-            raise BadQuery(
-                f"the prefix {self.text}* matches more than {MAX_EXPANSIONS} words; "
-                "type more letters before the *"
-            )
-        return terms
+        return _all_or_refuse(
+            super()._btexts(ixreader),
+            f"the prefix {self.text}* matches more than {MAX_EXPANSIONS} words; "
+            "type more letters before the *",
+        )
 
 
 class CompleteFuzzyTerm(query.FuzzyTerm):
@@ -128,13 +135,11 @@ class CompleteFuzzyTerm(query.FuzzyTerm):
     ``BadQuery`` when that is more than ``MAX_EXPANSIONS`` terms of one field."""
 
     def _btexts(self, ixreader):
-        terms = list(itertools.islice(super()._btexts(ixreader), MAX_EXPANSIONS + 1))
-        if len(terms) > MAX_EXPANSIONS:
-            raise BadQuery(
-                f"the word {self.text}~ is close to more than {MAX_EXPANSIONS} words; "
-                "type more of it or leave out the ~"
-            )
-        return terms
+        return _all_or_refuse(
+            super()._btexts(ixreader),
+            f"the word {self.text}~ is close to more than {MAX_EXPANSIONS} words; "
+            "type more of it or leave out the ~",
+        )
 
 
 class Near(SpanNear):

@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_search
 	$(BIN)/python -m benchmarks.bench_update
 	$(BIN)/python -m benchmarks.bench_spelling
+	$(BIN)/python -m benchmarks.compounds
 
 clean:
 	rm -rf var .pytest_cache

@@ -72,6 +72,7 @@ def headers(ui: str) -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
     }
 
+
 # A blank line: paragraphs of a record's text are separated so.
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 

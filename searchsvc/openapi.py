@@ -7,6 +7,7 @@ from typing import Any
 
 from searchsvc.request import (
     AnalyzeRequest,
+    DocumentRequest,
     LabelsRequest,
     Parameter,
     SearchRequest,
@@ -51,6 +52,12 @@ def _head(get: dict[str, Any]) -> dict[str, Any]:
 def _json(schema_ref: str, description: str) -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
+
+
+def _with_page(answer: dict) -> dict:
+    """An answer also given as an HTML page (``Accept``)."""
+    page = {"text/html": {"schema": {"type": "string"}}}
+    return {**answer, "content": {**answer["content"], **page}}
 
 
 PROBLEM = {"description": "Error", "content": {"application/problem+json": {
@@ -140,12 +147,16 @@ def openapi_document() -> dict[str, Any]:
                              "responses": {"200": _json("#/components/schemas/Suggestions",
                                                         "Completions"),
                                            **cached}}},
-        "/documents/{doc_id}": {"get": {"summary": "One record", "parameters": [
-            {"name": "doc_id", "in": "path", "required": True, "description": "Record id.",
-             "schema": {"type": "string"}},
-            *_parameters(LabelsRequest),
-        ], "responses": {"200": _json("#/components/schemas/Document", "The record"),
-                         "404": PROBLEM, **cached}}},
+        "/documents/{doc_id}": {"get": {
+            "summary": "One record: JSON, or its HTML page for a client whose Accept ranks "
+                       "text/html above application/json (a browser)",
+            "parameters": [
+                {"name": "doc_id", "in": "path", "required": True, "description": "Record id.",
+                 "schema": {"type": "string"}},
+                *_parameters(DocumentRequest),
+            ],
+            "responses": {"200": _with_page(_json("#/components/schemas/Document", "The record")),
+                          "404": _with_page(PROBLEM), **cached}}},
         "/facets": {"get": {"summary": "All facet values with counts",
                             "parameters": _parameters(LabelsRequest),
                             "responses": {"200": _json("#/components/schemas/FacetList",

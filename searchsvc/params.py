@@ -26,6 +26,7 @@ import falcon
 from searchsvc.limits import DEFAULT_UI, UI_LANGUAGES
 from searchsvc.request import (
     AnalyzeRequest,
+    DocumentRequest,
     InvalidParameter,
     LabelsRequest,
     Parameter,
@@ -128,6 +129,39 @@ def ui(req: falcon.Request) -> dict[str, str]:
     return {} if "ui" in req.params else {"ui": accepted_ui(req)}
 
 
+def _accepted(ranges: list[tuple[str, float]], media_type: str) -> float:
+    """The quality ``Accept`` gives a media type: that of the most specific range matching
+    it (``text/html``, then ``text/*``, then ``*/*``); 0 if none does."""
+    kind = media_type.partition("/")[0]
+    for wanted in (media_type, f"{kind}/*", "*/*"):
+        found = [quality for name, quality in ranges if name == wanted]
+        if found:
+            return max(found)
+    return 0.0
+
+
+def prefers_html(req: falcon.Request) -> bool:
+    """Whether the client would rather have an HTML page than JSON (``Accept``, RFC 9110
+    12.5.1): a browser's ``text/html,…,*/*;q=0.8`` would; no ``Accept``, ``*/*`` alone, a tie
+    or anything else that does not rank ``text/html`` above ``application/json`` gets
+    JSON, so programs and curl keep getting JSON."""
+    ranges: list[tuple[str, float]] = []
+    for part in (req.get_header("Accept") or "").split(","):
+        name, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0  # a range whose quality cannot be read counts for nothing
+        if name:
+            ranges.append((name.lower(), quality))
+    html = _accepted(ranges, "text/html")
+    return html > 0 and html > _accepted(ranges, "application/json")
+
+
 def picks_labels_from_accept_language(req: falcon.Request) -> bool:
     """Whether the answer's labels depend on the Accept-Language header (``Vary``)."""
     return "ui" not in req.params
@@ -149,6 +183,10 @@ def suggest_request(req: falcon.Request) -> SuggestRequest:
 
 def labels_request(req: falcon.Request) -> LabelsRequest:
     return read(req, LabelsRequest, **ui(req))
+
+
+def document_request(req: falcon.Request) -> DocumentRequest:
+    return read(req, DocumentRequest, **ui(req))
 
 
 def analyze_request(req: falcon.Request) -> AnalyzeRequest:

@@ -37,6 +37,7 @@ from searchsvc.limits import (
     UI_LANGUAGES,
 )
 from searchsvc.query import ParsedQuery, compile_query
+from searchsvc.syntax import BadQuery
 
 
 class InvalidParameter(ValueError):
@@ -223,12 +224,42 @@ class SuggestRequest:
 
 @dataclass(frozen=True)
 class LabelsRequest:
-    """``GET /facets`` and ``GET /documents/{id}``: the language of labels."""
+    """``GET /facets``: the language of labels."""
 
     ui: str = parameter(default=DEFAULT_UI, **_UI)
 
     def __post_init__(self) -> None:
         _check_parameters(self, None)
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """``GET /documents/{id}``: the language of labels, and words to mark on its HTML page.
+
+    ``q`` is read as ``/search`` reads it, for marking only: a query the query language
+    refuses (``BadQuery``) or one without words marks nothing (``query`` is None), as the
+    page is for reading the record, not for searching.
+    """
+
+    q: str = parameter(
+        default="", name="q", max_length=MAX_QUERY_LENGTH,
+        help="The search that led here (as /search reads q): its words are marked in the "
+        "text of the HTML page. The JSON answer is the same with or without it.")
+    ui: str = parameter(default=DEFAULT_UI, **_UI)
+    # ``q`` read and compiled, once; None when it has nothing to mark.
+    query: ParsedQuery | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_parameters(self, None)
+        query = None
+        if self.q.strip():
+            try:
+                query = compile_query(self.q)
+            except BadQuery:
+                pass
+        if query is not None and (query.has_no_words or query.matches_everything):
+            query = None
+        object.__setattr__(self, "query", query)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ Falcon sends the headers without the body).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import falcon
 
-from searchsvc import params, search, snippets, suggest
+from searchsvc import document_page, params, search, snippets, suggest
 from searchsvc.engine import Engine, IndexMissing, Snapshot
 from searchsvc.openapi import openapi_document
 from searchsvc.request import SearchRequest
@@ -34,14 +35,20 @@ class _FromIndex:
         self.settings = settings
 
     def _cacheable(
-        self, req: falcon.Request, resp: falcon.Response, generation: str, labelled: bool = True
+        self, req: falcon.Request, resp: falcon.Response, generation: str, labelled: bool = True,
+        representation: str = "", vary: Sequence[str] = (),
     ) -> bool:
         """Cache headers tied to the index generation; True if the client's copy is current
-        (the answer is then ``304 Not Modified``). ``labelled``: the answer holds labels."""
-        resp.etag = f'"{generation}"'
+        (the answer is then ``304 Not Modified``). ``labelled``: the answer holds labels;
+        ``representation``: what tells the entity tag of this answer from another one of
+        the same generation (``-html-fi``); ``vary``: other request headers it depends on."""
+        resp.etag = f'"{generation}{representation}"'
         resp.cache_control = [f"max-age={self.settings.cache_seconds}"]
+        varies = list(vary)
         if labelled and params.picks_labels_from_accept_language(req):
-            resp.vary = ["Accept-Language"]
+            varies.append("Accept-Language")
+        if varies:
+            resp.vary = varies
         if client_has_current(req, resp.etag):
             resp.status = falcon.HTTP_304
             return True
@@ -75,17 +82,37 @@ class SuggestResource(_FromIndex):
 
 
 class DocumentResource(_FromIndex):
+    """JSON for programs; the record's HTML page (``searchsvc.document_page``) for a client
+    that prefers HTML (``params.prefers_html``: a browser), and a page for an unknown id."""
+
     def on_get(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
-        request = params.labels_request(req)
+        request = params.document_request(req)
+        as_page = params.prefers_html(req)
         snapshot = self.engine.snapshot()
         document = search.document(snapshot, doc_id, request.ui)
+        resp.vary = ["Accept"]  # a 404 too: a page or a problem
         if document is None:
-            raise falcon.HTTPNotFound(
-                title="Document not found", description=f"No document has the id {doc_id!r}."
-            )
-        if self._cacheable(req, resp, snapshot.generation):
+            if not as_page:
+                raise falcon.HTTPNotFound(
+                    title="Document not found", description=f"No document has the id {doc_id!r}."
+                )
+            if params.picks_labels_from_accept_language(req):
+                resp.vary = ["Accept", "Accept-Language"]
+            resp.status = falcon.HTTP_404
+            resp.set_headers(document_page.headers(request.ui))
+            resp.text = document_page.not_found_page(doc_id, request.ui, request.q)
             return
-        resp.media = document
+        representation = f"-html-{request.ui}" if as_page else ""
+        if self._cacheable(req, resp, snapshot.generation, representation=representation,
+                           vary=["Accept"]):
+            return
+        if not as_page:
+            resp.media = document
+            return
+        resp.set_headers(document_page.headers(request.ui))
+        marks = search.marked(snapshot, doc_id, request.query)
+        keep = {"q": request.q, "ui": req.get_param("ui") or ""}  # what links carry on
+        resp.text = document_page.page(document, marks, request.ui, keep)
 
 
 class FacetsResource(_FromIndex):

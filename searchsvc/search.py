@@ -9,7 +9,8 @@ the page's hits get a snippet of the passage that matched best (``searchsvc.snip
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,11 @@ from indexer.contract import (
     title_field,
 )
 from searchsvc.limits import FACETS
-from searchsvc.query import compile_query
+from searchsvc.query import ParsedQuery, compile_query
 from searchsvc.request import SearchRequest
 from searchsvc.scoring import top_documents
 from searchsvc.snapshot import Snapshot
-from searchsvc.snippets import snippet, spans_at
+from searchsvc.snippets import Span, snippet, spans_at
 from searchsvc.syntax import BadQuery
 from searchsvc.words import respell
 
@@ -185,9 +186,13 @@ class _Marks:
     matched key, per language and hit, from the positions the index stores. Each key is
     looked up once for the whole page (a prefix may stand for hundreds of keys)."""
 
-    def __init__(self, snapshot: Snapshot, terms: HighlightTerms, docnums: list[int]) -> None:
+    def __init__(
+        self, snapshot: Snapshot, terms: HighlightTerms, docnums: list[int],
+        field: Callable[[str], str] = body_field,
+    ) -> None:
         self._snapshot = snapshot
         self._terms = terms
+        self._field = field  # the body's (or the title's) field of a language
         self._page = np.array(sorted(set(docnums)), dtype=np.int32)
         self._found: dict[str, dict[int, dict[int, str]]] = {}
 
@@ -201,8 +206,9 @@ class _Marks:
         return found.get(docnum, {})
 
     def _in_page(self, language: str) -> dict[int, dict[int, str]]:
-        field_name = body_field(language)
-        keys = self._terms.get(field_name, set()) | self._terms.get(title_field(language), set())
+        field_name = self._field(language)
+        keys = self._terms.get(body_field(language), set()) | self._terms.get(
+            title_field(language), set())
         found: dict[int, dict[int, str]] = {}
         for key in sorted(keys):
             for doc, positions in self._snapshot.scorer.positions(field_name, key, self._page):
@@ -283,6 +289,86 @@ def document(snapshot: Snapshot, doc_id: str, ui: str) -> dict[str, Any] | None:
     answer["labels"] = labels
     answer["translations"] = translations
     return answer
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Where a query's words stand in a record: (start, end) offsets into its stored title
+    and body, in order."""
+
+    title: list[Span] = field(default_factory=list)
+    body: list[Span] = field(default_factory=list)
+
+
+def marked(snapshot: Snapshot, doc_id: str, query: ParsedQuery | None) -> Marked:
+    """The query's words in a record's title and whole body, found as a hit's snippet finds
+    them (the positions the index stores for the terms the query matches, in each language's
+    text). A query whose prefix or fuzzy word expands too far marks nothing."""
+    if query is None:
+        return Marked()
+    with snapshot.reading():
+        docnum = snapshot.docnum(doc_id)
+        if docnum is None:
+            return Marked()
+        try:
+            terms = query.highlight_terms(snapshot.scorer.expanding)
+        except BadQuery:
+            return Marked()
+        if not terms:
+            return Marked()
+        stored = snapshot.stored(docnum)
+        return Marked(_title_spans(snapshot, terms, docnum, stored),
+                      _body_spans(snapshot, terms, docnum, stored))
+
+
+def _title_spans(
+    snapshot: Snapshot, terms: HighlightTerms, docnum: int, stored: StoredDocument
+) -> list[Span]:
+    """The title is indexed in the record's main language only."""
+    title, language = stored.get("title") or "", stored.get("language")
+    if language not in LANGUAGES:
+        return []
+    positions = _Marks(snapshot, terms, [docnum], title_field).positions(language, docnum)
+    return [(start, end) for start, end, _ in spans_at(title, positions, reach=None)]
+
+
+def _body_spans(
+    snapshot: Snapshot, terms: HighlightTerms, docnum: int, stored: StoredDocument
+) -> list[Span]:
+    """Each language's text is indexed on its own (``stored_text_in``: its sections joined
+    by a blank line); offsets into that text are mapped back into the body."""
+    marks = _Marks(snapshot, terms, [docnum])
+    sections = stored.get("sections") or []
+    languages = list(dict.fromkeys(str(s[0]) for s in sections if s[0] in LANGUAGES))
+    if not languages:
+        main = stored.get("language") or ""
+        languages = [main if main in LANGUAGES else "en"]
+    found: list[Span] = []
+    for language in languages:
+        positions = marks.positions(language, docnum)
+        if not positions:
+            continue
+        text = stored_text_in(stored, language)
+        pieces = _pieces_in_body(stored, language)
+        for start, end, _ in spans_at(text, positions, reach=None):
+            for joined, in_body, length in pieces:
+                if joined <= start and end <= joined + length:
+                    found.append((in_body + start - joined, in_body + end - joined))
+                    break
+    return sorted(set(found))
+
+
+def _pieces_in_body(stored: StoredDocument, language: str) -> list[tuple[int, int, int]]:
+    """(offset in ``stored_text_in``, offset in the body, length) of each piece of a
+    language's text."""
+    spans = [(s, e) for lang, s, e in stored.get("sections") or [] if lang == language]
+    if not spans:
+        return [(0, 0, len(stored.get("body") or ""))]
+    pieces, joined = [], 0
+    for start, end in spans:
+        pieces.append((joined, start, end - start))
+        joined += end - start + len("\n\n")
+    return pieces
 
 
 def facet_counts(snapshot: Snapshot, ui: str) -> dict[str, list[dict[str, Any]]]:

@@ -40,6 +40,8 @@ class TextToken(NamedTuple):
 
 # For each character of a normalised text, the offset in the raw text it came from.
 Origins = Sequence[int] | np.ndarray
+# (start, end) of a word in a raw text.
+Span = tuple[int, int]
 
 
 def _normalise_with_offsets(text: str) -> tuple[str, Origins]:
@@ -133,18 +135,22 @@ def _pieces(text: str, size: int = CHUNK_CHARS):
         start = end
 
 
-def spans_at(text: str, positions: dict[int, str]) -> list[tuple[int, int, str]]:
+def spans_at(
+    text: str, positions: dict[int, str], reach: int | None = MAX_SPAN_TOKENS
+) -> list[tuple[int, int, str]]:
     """(start, end, key) in the raw text of the tokens at the given token positions.
 
     Positions count tokens as the index tokenizer does (stop words included), so the
     positions the index stores for a document's terms point straight at the words that
     matched: no word of the text needs analysing, and a long text is read only as far as
-    the matches it needs.
+    the matches it needs: ``reach`` tokens after the first match (a snippet's passage lies
+    near the first matches), or to the last match with ``reach=None`` (the whole text).
     """
     if not positions:
         return []
-    # The best passage lies near the first matches: a long text is not read to its end.
-    last = min(max(positions), min(positions) + MAX_SPAN_TOKENS)
+    last = max(positions)
+    if reach is not None:
+        last = min(last, min(positions) + reach)
     spans: list[tuple[int, int, str]] = []
     position = 0
     for offset, piece in _pieces(text):
@@ -203,14 +209,23 @@ def snippet(text: str, spans: list[tuple[int, int, str]], width: int = SNIPPET_C
         start = max(0, end - width)
     start, end = _trim(text, start, end)
     out: list[str] = [ELLIPSIS] if start > 0 and text[:start].strip() else []
+    out.append(marked(text, [(s, e) for s, e, _key in spans], start, end))
+    if end < len(text) and text[end:].strip():
+        out.append(ELLIPSIS)
+    return " ".join("".join(out).split())
+
+
+def marked(text: str, spans: Sequence[Span], start: int = 0, end: int | None = None) -> str:
+    """HTML: ``text[start:end]`` escaped, with the ``spans`` (in order, not overlapping)
+    that lie within it in ``<mark>``."""
+    end = len(text) if end is None else end
+    out: list[str] = []
     cursor = start
-    for span_start, span_end, _key in spans:
-        if span_start < start or span_end > end:
+    for span_start, span_end in spans:
+        if span_start < cursor or span_end > end:
             continue
         out.append(html.escape(text[cursor:span_start]))
         out.append("<mark>" + html.escape(text[span_start:span_end]) + "</mark>")
         cursor = span_end
     out.append(html.escape(text[cursor:end]))
-    if end < len(text) and text[end:].strip():
-        out.append(ELLIPSIS)
-    return " ".join("".join(out).split())
+    return "".join(out)

@@ -17,7 +17,7 @@ ROUTE_PARAMETERS = {
     "/search": "q, lang, year, year_from, year_to, division, type, org, sort, page, size, "
     "facets, ui",
     "/suggest": "q, lang, size, titles",
-    "/documents/xss-1": "ui",
+    "/documents/xss-1": "q, ui",
     "/facets": "ui",
     "/analyze": "lang, text",
 }

@@ -1,0 +1,357 @@
+"""The ``<records-search>`` widget in the real chromium, against real gunicorn over the
+shipped corpus, on a page of another origin (``host_site``), so CORS and the host's CSP apply.
+The numbers refer to the list in issue 10."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Locator, Page, Route, expect
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+FINNISH_WIDGET = '<records-search lang="fi"></records-search>'
+
+
+def widget(page: Page, nth: int = 0) -> Locator:
+    return page.locator("records-search").nth(nth)
+
+
+def combobox(box: Locator) -> Locator:
+    return box.locator("input[role=combobox]")
+
+
+def open_widget(browser_page: Any, host_site: Any, body: str = FINNISH_WIDGET,
+                **page_options: str) -> Page:
+    page: Page = browser_page.page
+    page.goto(host_site.page(body, **page_options))
+    expect(combobox(widget(page))).to_be_visible()
+    return page
+
+
+def total(box: Locator) -> int:
+    """The count the status region announces (after its debounce)."""
+    status = box.locator("[role=status]")
+    expect(status).to_have_text(re.compile(r"\d"))
+    return int(re.sub(r"\D", "", status.inner_text()))
+
+
+def searched(box: Locator, q: str) -> None:
+    combobox(box).fill(q)
+    expect(box.locator("li.hit").first).to_be_visible()
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def test_typing_opens_suggestions_then_finnish_results_with_marks(browser_page, host_site):
+    """1."""
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    combobox(box).press_sequentially("omaishoit", delay=40)
+    options = box.locator("[role=option]")
+    expect(options.first).to_be_visible()
+    assert combobox(box).get_attribute("aria-expanded") == "true"
+    assert all(text.lower().startswith("omaishoit") for text in options.all_inner_texts())
+    hits = box.locator("li.hit")
+    expect(hits.first).to_be_visible()
+    assert {hit.get_attribute("lang") for hit in box.locator("li.hit a").all()} == {"fi"}
+    mark = hits.first.locator("mark").first
+    expect(mark).to_be_visible()
+    assert "omaishoi" in mark.inner_text().lower()
+    expect(box.locator("[role=status]")).to_have_text(re.compile(r"^\d[\d\s]* tulos(ta)?$"))
+    assert browser_page.console_errors == []
+
+
+def test_a_facet_narrows_the_results_and_the_url_follows_on_the_search_page(
+    browser_page, widget_server
+):
+    """2. On ``/``, with a strict CSP: no console error means no violation either."""
+    page: Page = browser_page.page
+    page.goto(widget_server.base + "/?q=omaishoito&ui=fi")
+    box = widget(page)
+    expect(box.locator("li.hit").first).to_be_visible()
+    everything = total(box)
+    years = box.locator("fieldset", has_text="Vuosi").locator("input[type=checkbox]")
+    year = years.first.get_attribute("value")
+    label = box.locator("fieldset", has_text="Vuosi").locator("label").first.inner_text()
+    in_year = int(re.search(r"\((\d+)\)", label).group(1))  # type: ignore[union-attr]
+    assert in_year < everything
+    languages_before = box.locator("fieldset", has_text="Kieli").inner_text()
+    years.first.check()
+    expect(page).to_have_url(re.compile(rf"year={year}"))
+    expect(box.locator("[role=status]")).to_have_text(re.compile(rf"^{in_year} tulos"))
+    assert box.locator("li.hit").count() == min(in_year, 10)
+    assert box.locator("fieldset", has_text="Kieli").inner_text() != languages_before
+    assert query_of(page.url) == {"q": ["omaishoito"], "ui": ["fi"], "year": [year]}
+
+    page.reload()  # the URL alone reproduces the search
+    expect(box.locator("[role=status]")).to_have_text(re.compile(rf"^{in_year} tulos"))
+    assert box.locator(f"input[type=checkbox][value='{year}']").is_checked()
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/\?q=omaishoito&ui=fi$"))
+    expect(box.locator("[role=status]")).to_have_text(re.compile(rf"^{everything} tulos"))
+    assert not box.locator(f"input[type=checkbox][value='{year}']").is_checked()
+    page.go_forward()
+    expect(box.locator("[role=status]")).to_have_text(re.compile(rf"^{in_year} tulos"))
+    assert browser_page.console_errors == []
+
+
+def test_a_delayed_earlier_answer_never_replaces_the_later_results(browser_page, host_site):
+    """3."""
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    held: list[Route] = []
+
+    def hold_first(route: Route) -> None:
+        if "omaishoito" in query_of(route.request.url)["q"][0]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/search?*", hold_first)
+    combobox(box).fill("omaishoito")
+    page.wait_for_timeout(600)  # debounced, asked, held
+    assert len(held) == 1
+    searched(box, "tilintarkastus")
+    later = box.locator("li.hit").all_inner_texts()
+    earlier = held[0].fetch()  # the real answer to the earlier query, now released
+    held[0].fulfill(response=earlier)
+    page.wait_for_timeout(500)
+    assert box.locator("li.hit").all_inner_texts() == later
+    assert "omaishoi" not in " ".join(later).lower()
+
+
+def test_keyboard_only(browser_page, host_site):
+    """4. Tab in, type, Down, Enter, Escape; aria-activedescendant follows."""
+    page = open_widget(browser_page, host_site, "<a href='#'>before</a>" + FINNISH_WIDGET)
+    box = widget(page)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    input_ = combobox(box)
+    expect(input_).to_be_focused()
+    page.keyboard.type("omaishoi", delay=30)
+    options = box.locator("[role=option]")
+    expect(options.nth(1)).to_be_visible()
+    assert input_.get_attribute("aria-activedescendant") is None
+    page.keyboard.press("ArrowDown")
+    first = options.nth(0)
+    assert input_.get_attribute("aria-activedescendant") == first.get_attribute("id")
+    expect(first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    second = options.nth(1)
+    assert input_.get_attribute("aria-activedescendant") == second.get_attribute("id")
+    expect(first).to_have_attribute("aria-selected", "false")
+    chosen = second.inner_text()
+    page.keyboard.press("Enter")
+    expect(input_).to_have_value(chosen)
+    expect(box.locator("[role=listbox]")).to_be_hidden()
+    assert input_.get_attribute("aria-expanded") == "false"
+    assert input_.get_attribute("aria-activedescendant") is None
+    expect(input_).to_be_focused()
+    expect(box.locator("li.hit").first).to_be_visible()
+
+    page.keyboard.type(" tu", delay=30)
+    expect(options.first).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(box.locator("[role=listbox]")).to_be_hidden()
+    assert input_.get_attribute("aria-expanded") == "false"
+    page.keyboard.press("Tab")
+    expect(input_).not_to_be_focused()
+    assert box.locator("[role=listbox]").get_attribute("tabindex") == "-1"
+    assert browser_page.console_errors == []
+
+
+LANGUAGES = {
+    "fi": {"label": "Hae pöytäkirjoista ja päätöksistä", "button": "Hae", "legend": "Kieli",
+           "count": r"^\d+ tulos(ta)?$", "finnish": "suomi"},
+    "sv": {"label": "Sök i protokoll och beslut", "button": "Sök", "legend": "Språk",
+           "count": r"^\d+ träff(ar)?$", "finnish": "finska"},
+    "en": {"label": "Search minutes and decisions", "button": "Search", "legend": "Language",
+           "count": r"^\d+ results?$", "finnish": "Finnish"},
+}
+
+
+def test_the_lang_attribute_switches_every_label_and_announcement(browser_page, host_site):
+    """5. And screenshots of the three languages (tests/artifacts/)."""
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    searched(box, "tarkastuslautakunta")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for lang, strings in LANGUAGES.items():
+        if lang != "fi":
+            with page.expect_request(lambda request: "/search?" in request.url) as asked:
+                box.evaluate("(element, lang) => element.setAttribute('lang', lang)", lang)
+            assert query_of(asked.value.url)["ui"] == [lang]
+        expect(box.locator("label.main")).to_have_text(strings["label"])
+        expect(box.locator("button[type=submit]")).to_have_text(strings["button"])
+        expect(box.locator("legend").nth(1)).to_have_text(strings["legend"])
+        expect(box.locator("[role=status]")).to_have_text(re.compile(strings["count"]))
+        expect(box.locator("fieldset", has_text=strings["legend"])).to_contain_text(
+            strings["finnish"])
+        box.screenshot(path=ARTIFACTS / f"widget-{lang}.png")
+    assert browser_page.console_errors == []
+
+
+def test_lang_else_the_pages_lang_and_plurals_for_0_1_and_many(browser_page, host_site):
+    """5. No lang attribute: the page's <html lang>; the plural forms of each language."""
+    page = open_widget(browser_page, host_site, "<records-search></records-search>", lang="sv")
+    box = widget(page)
+    expect(box.locator("label.main")).to_have_text(LANGUAGES["sv"]["label"])
+    forms = page.evaluate("""() => {
+        const box = document.querySelector('records-search');
+        const out = {};
+        for (const lang of ['fi', 'sv', 'en']) {
+            box.setAttribute('lang', lang);
+            out[lang] = [0, 1, 2, 1234].map(n => box.plural(box.t.results, n));
+        }
+        return out;
+    }""")
+    assert forms == {"fi": ["0 tulosta", "1 tulos", "2 tulosta", "1\u00a0234 tulosta"],
+                     "sv": ["0 träffar", "1 träff", "2 träffar", "1\u00a0234 träffar"],
+                     "en": ["0 results", "1 result", "2 results", "1,234 results"]}
+    combobox(box).fill("qqxyzzyqq")
+    expect(box.locator("[role=status]")).to_have_text("No results for “qqxyzzyqq”.")
+
+
+def test_a_server_error_or_time_out_shows_the_error_state_with_retry(browser_page, host_site):
+    """6."""
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    page.route("**/search?*", lambda route: route.fulfill(status=500, body="{}"))
+    combobox(box).fill("omaishoito")
+    alert = box.locator("[role=alert]")
+    expect(alert).to_contain_text("Haku epäonnistui.")
+    expect(box.locator("li.hit")).to_have_count(0)
+    page.unroute("**/search?*")
+    alert.get_by_role("button", name="Yritä uudelleen").click()
+    expect(box.locator("li.hit").first).to_be_visible()
+    expect(alert).to_be_empty()
+
+
+def test_a_time_out_shows_the_error_state(browser_page, host_site):
+    """6. The widget gives up after 10 s (the page's clock is run forward)."""
+    page: Page = browser_page.page
+    page.clock.install()
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    held: list[Route] = []
+    page.route("**/search?*", lambda route: held.append(route))
+    combobox(box).fill("omaishoito")
+    page.clock.run_for(1000)
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held
+    page.clock.run_for(11000)
+    expect(box.locator("[role=alert]")).to_contain_text("Haku kesti liian kauan.")
+    expect(box.locator("[role=alert]").get_by_role("button")).to_have_text("Yritä uudelleen")
+
+
+def serious(page: Page) -> list[str]:
+    violations = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
+            for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def test_axe_finds_no_serious_violation(browser_page, host_site):
+    """7. Suggestions open, results, no results, the error state."""
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    combobox(box).press_sequentially("omaishoi", delay=30)
+    expect(box.locator("[role=option]").first).to_be_visible()
+    expect(box.locator("li.hit").first).to_be_visible()
+    assert serious(page) == []
+    page.keyboard.press("Escape")
+    assert serious(page) == []
+    combobox(box).fill("qqxyzzyqq")
+    expect(box.locator("[role=status]")).to_have_text(re.compile("Ei tuloksia"))
+    assert serious(page) == []
+    page.route("**/search?*", lambda route: route.fulfill(status=500, body="{}"))
+    combobox(box).fill("omaishoito")
+    expect(box.locator("[role=alert]")).to_contain_text("Haku epäonnistui.")
+    assert serious(page) == []
+
+
+def test_reflow_at_320_px_and_forced_colors(browser_page, host_site):
+    """8."""
+    page = open_widget(browser_page, host_site)
+    page.set_viewport_size({"width": 320, "height": 700})
+    box = widget(page)
+    searched(box, "tarkastuslautakunnan arviointikertomus")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.emulate_media(forced_colors="active")
+    input_ = combobox(box)
+    input_.fill("")
+    input_.press_sequentially("omaishoi", delay=30)
+    expect(box.locator("[role=option]").nth(1)).to_be_visible()
+    outline = input_.evaluate("e => [getComputedStyle(e).outlineStyle, "
+                              "getComputedStyle(e).outlineWidth]")
+    assert outline[0] != "none" and float(outline[1].rstrip("px")) >= 2
+    page.keyboard.press("ArrowDown")
+    colours = box.locator("[role=option]").evaluate_all(
+        "options => options.slice(0, 2).map(o => getComputedStyle(o).backgroundColor)")
+    assert colours[0] != colours[1]  # the active option stands out
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+HOSTILE = "<style>* { font-size: 30px } button { padding: 40px }</style>"
+
+
+def test_hostile_host_css_and_two_independent_widgets(browser_page, host_site):
+    """9."""
+    page = open_widget(browser_page, host_site, FINNISH_WIDGET
+                       + '<records-search lang="sv"></records-search>', head=HOSTILE)
+    first, second = widget(page, 0), widget(page, 1)
+    assert combobox(first).evaluate("e => getComputedStyle(e).fontSize") == "16px"
+    button = first.locator("button[type=submit]")
+    assert button.evaluate("e => getComputedStyle(e).paddingTop") != "40px"
+    searched(first, "omaishoito")
+    page.wait_for_timeout(400)
+    expect(second.locator("li.hit")).to_have_count(0)
+    searched(second, "tillsyn")
+    assert "omaishoi" in first.locator("li.hit").first.inner_text().lower()
+    ids = page.evaluate("""() => [...document.querySelectorAll('records-search')].flatMap(
+        w => [...w.shadowRoot.querySelectorAll('[id]')].map(e => e.id))""")
+    assert len(ids) == len(set(ids)) > 4
+    assert browser_page.console_errors == []
+
+
+def test_composition_fires_no_request_until_it_ends(browser_page, host_site):
+    """10. CDP Input.imeSetComposition: Japanese waits for its end; Latin text composed the
+    way Android keyboards do is searched as it is typed."""
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url)
+            if re.search(r"/(search|suggest)\?", request.url) else None)
+    combobox(box).focus()
+    cdp = page.context.new_cdp_session(page)
+    for text in ("お", "おや", "おやこ"):
+        cdp.send("Input.imeSetComposition",
+                 {"text": text, "selectionStart": len(text), "selectionEnd": len(text)})
+        page.wait_for_timeout(150)
+    page.wait_for_timeout(600)
+    assert asked == []
+    cdp.send("Input.insertText", {"text": "親子"})
+    expect(combobox(box)).to_have_value("親子")
+    page.wait_for_timeout(600)
+    assert [query_of(url)["q"] for url in asked if "/search?" in url] == [["親子"]]
+
+    asked.clear()
+    combobox(box).fill("")
+    page.wait_for_timeout(400)
+    asked.clear()
+    cdp.send("Input.imeSetComposition",
+             {"text": "omaishoito", "selectionStart": 10, "selectionEnd": 10})
+    expect(box.locator("li.hit").first).to_be_visible()
+    assert any(query_of(url)["q"] == ["omaishoito"] for url in asked)

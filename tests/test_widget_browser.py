@@ -355,3 +355,115 @@ def test_composition_fires_no_request_until_it_ends(browser_page, host_site):
              {"text": "omaishoito", "selectionStart": 10, "selectionEnd": 10})
     expect(box.locator("li.hit").first).to_be_visible()
     assert any(query_of(url)["q"] == ["omaishoito"] for url in asked)
+
+
+def test_attributes_preset_filters_the_reader_cannot_widen(browser_page, host_site, widget_server):
+    page = open_widget(browser_page, host_site, '<records-search lang="fi" type="decision" '
+                       'division="central_administration" year-from="2021" year-to="2022">'
+                       '</records-search>')
+    box = widget(page)
+    searched(box, "tarkastuslautakunta")
+    status, answer = widget_server.get(
+        "/search?q=(tarkastuslautakunta OR tarkastuslautakunta*)&lang=fi&type=decision"
+        "&division=central_administration&year_from=2021&year_to=2022&ui=fi".replace(" ", "+"))
+    assert status == 200 and 0 < answer["total"] < 66
+    assert box.locator("li.hit a").all_text_contents() == [hit["title"] for hit in answer["hits"]]
+    assert box.locator("legend").all_inner_texts() == ["Vuosi", "Kieli"]
+
+
+def test_links_lead_to_the_document_or_its_page_on_the_service(browser_page, host_site,
+                                                                widget_server):
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    searched(box, "tarkastuslautakunta")
+    q = "(tarkastuslautakunta OR tarkastuslautakunta*)".replace(" ", "+")
+    _, answer = widget_server.get(f"/search?q={q}&lang=fi&ui=fi")
+    expected = [hit["url"] or f"{widget_server.base}/documents/{hit['id'].replace(':', '%3A')}"
+                "?q=tarkastuslautakunta" for hit in answer["hits"]]
+    assert [a.get_attribute("href") for a in box.locator("li.hit a").all()] == expected
+    assert any(hit["url"] for hit in answer["hits"]) and not all(h["url"] for h in answer["hits"])
+
+
+HOSTILE_ANSWER = {
+    "total": 1, "page": 1, "size": 10, "did_you_mean": "<b>bold</b>", "warning": None,
+    "facets": {"lang": [{"value": "fi", "label": "<i>suomi</i>", "count": 1}]},
+    "hits": [{"id": "x<1>", "title": "<img src=x onerror=\"window.pwned=1\">Otsikko",
+              "url": "javascript:window.pwned=2", "lang": "fi", "date": "2024-01-02",
+              "year": 2024, "type": {"key": "decision", "label": "<u>Päätös</u>"},
+              "division": None, "org": None, "score": 1.0,
+              "snippet": "&lt;script&gt;x&lt;/script&gt; <mark>omaishoito</mark>"}],
+}
+
+
+def test_text_from_the_api_is_never_rendered_as_markup(browser_page, host_site):
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    page.route("**/search?*", lambda route: route.fulfill(json=HOSTILE_ANSWER))
+    page.route("**/suggest?*", lambda route: route.fulfill(json={
+        "q": "x", "suggestions": [{"text": "<img src=y onerror=\"window.pwned=3\">"}],
+        "titles": [{"text": "<b>title</b>", "lang": "fi", "count": 1}]}))
+    combobox(box).press_sequentially("omaishoito", delay=20)
+    expect(box.locator("li.hit")).to_have_count(1)
+    expect(box.locator("[role=option]").first).to_be_visible()
+    hit = box.locator("li.hit")
+    expect(hit.locator("a")).to_have_text(HOSTILE_ANSWER["hits"][0]["title"])
+    assert hit.locator("a").get_attribute("href").startswith(host_site.api + "/documents/x%3C1%3E")
+    expect(hit.locator(".snippet")).to_have_text("<script>x</script> omaishoito")
+    assert hit.locator(".snippet mark").count() == 1
+    expect(hit.locator(".meta")).to_contain_text("<u>Päätös</u>")
+    expect(box.locator("label", has_text="<i>suomi</i> (1)")).to_be_visible()
+    expect(box.get_by_role("button", name="<b>bold</b>")).to_be_visible()
+    expect(box.locator("[role=option]").first).to_have_text('<img src=y onerror="window.pwned=3">')
+    assert box.locator("img, b, i, u, script").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_more_results_did_you_mean_and_one_status_region(browser_page, host_site):
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    searched(box, "tarkastuslautakunta")
+    assert box.locator("[role=status]").count() == 1
+    assert box.locator("[role=alert]").count() == 1
+    expect(box.locator("li.hit")).to_have_count(10)
+    first_ten = box.locator("li.hit a").all_inner_texts()
+    box.get_by_role("button", name="Näytä lisää tuloksia").click()
+    expect(box.locator("li.hit")).to_have_count(20)
+    assert box.locator("li.hit a").all_inner_texts()[:10] == first_ten
+    expect(box.locator("li.hit a").nth(10)).to_be_focused()
+
+    combobox(box).fill("omaishoidontukii")
+    suggestion = box.get_by_role("button", name="omaishoidontuki")
+    expect(box.locator("p", has_text="Tarkoititko:")).to_be_visible()
+    suggestion.click()
+    expect(combobox(box)).to_have_value("omaishoidontuki")
+    expect(box.locator("li.hit").first).to_be_visible()
+
+
+def test_clicking_an_option_works_though_the_input_would_blur(browser_page, host_site):
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    combobox(box).press_sequentially("omaishoi", delay=30)
+    option = box.locator("[role=option]").nth(1)
+    chosen = option.inner_text()
+    option.click()
+    expect(combobox(box)).to_have_value(chosen)
+    expect(box.locator("[role=listbox]")).to_be_hidden()
+    expect(box.locator("li.hit").first).to_be_visible()
+
+
+def test_targets_are_at_least_24_px_and_theming_variables_apply(browser_page, host_site):
+    page = open_widget(browser_page, host_site, FINNISH_WIDGET, head=(
+        "<style>records-search { --records-search-accent: rgb(1, 2, 3); "
+        "--records-search-font-size: 18px }</style>"))
+    box = widget(page)
+    searched(box, "tarkastuslautakunta")
+    combobox(box).press("ArrowDown")  # opens the suggestions for what is typed
+    expect(box.locator("[role=option]").first).to_be_visible()
+    targets = box.locator("button:visible, [role=option], .facets label, li.hit a, input")
+    small = [target.evaluate("e => e.outerHTML.slice(0, 80)") for target in targets.all()
+             if (lambda b: b is None or b["height"] < 24 or b["width"] < 24)(
+                 target.bounding_box())]
+    assert small == []
+    button = box.locator("button[type=submit]")
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(1, 2, 3)"
+    assert combobox(box).evaluate("e => getComputedStyle(e).fontSize") == "18px"

@@ -11,6 +11,7 @@ const DEBOUNCE_MS = 250;
 const ANNOUNCE_MS = 700;
 const TIMEOUT_MS = 10000;
 const PAGE_SIZE = 10;
+const FIXED = ["division", "type", "org"];
 const URL_KEYS = ["q", "lang", "year", "division", "type", "org"];
 
 const STRINGS = {
@@ -77,7 +78,7 @@ legend { font-weight: 600; padding: 0 .25em; }
 .facets { display: flex; flex-wrap: wrap; gap: 0 .75em; margin-top: .5em; }
 .facets fieldset { flex: 1 1 12em; }
 .facets label { display: flex; align-items: center; gap: .4em; min-height: 28px; cursor: pointer; }
-input[type=checkbox] { width: 20px; height: 20px; margin: 2px; flex: none;
+input[type=checkbox] { width: 24px; height: 24px; margin: 0; flex: none;
   accent-color: var(--records-search-accent, #0b4f9c); }
 ol { list-style: none; margin: .5em 0; padding: 0; }
 li.hit { padding: .6em 0; border-bottom: 1px solid #ddd; }
@@ -404,7 +405,7 @@ class RecordsSearch extends HTMLElement {
     const params = new URLSearchParams({ q, ui: this.ui,
       size: String(PAGE_SIZE), page: String(page), facets: FACETS.join(",") });
     for (const name of FACETS) for (const value of this.selected[name]) params.append(name, value);
-    for (const name of ["division", "type", "org"]) {
+    for (const name of FIXED) {
       for (const value of list(this.getAttribute(name))) params.append(name, value);
     }
     for (const name of ["year-from", "year-to"]) {
@@ -444,6 +445,8 @@ class RecordsSearch extends HTMLElement {
       if (seq !== this.seq) return; // a later search was started: this answer is stale
       const firstNew = more ? this.hits.length : 0;
       this.hits = more ? [...this.hits, ...answer.hits] : answer.hits;
+      // did_you_mean of "(word OR word*)" is a spelling of the word typed
+      if (answer.did_you_mean) answer.did_you_mean = answer.did_you_mean.replace(/\((\S+) OR \S+\*\)$/u, "$1");
       this.answer = answer;
       this.lastQuery = q;
       this.state = "done";
@@ -509,7 +512,9 @@ class RecordsSearch extends HTMLElement {
   renderFacets(answer) {
     const t = this.t;
     if (!answer || !answer.facets) return this.facets.replaceChildren();
-    this.facets.replaceChildren(...FACETS.filter((name) => answer.facets[name]).map((name) => {
+    // a filter the page fixes (division="…") is not the reader's to widen: no checkboxes for it
+    const open = FACETS.filter((name) => answer.facets[name] && !(FIXED.includes(name) && this.getAttribute(name)));
+    this.facets.replaceChildren(...open.map((name) => {
       const values = answer.facets[name].filter((v) => v.count > 0 || this.selected[name].has(String(v.value)));
       if (name === "year") values.sort((a, b) => Number(b.value) - Number(a.value));
       const shown = values.slice(0, 12);

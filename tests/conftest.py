@@ -12,7 +12,8 @@
   starts it, on a port the test chooses.
 - Browser (``make browser`` installs chromium): ``shipped_index`` (``corpus/`` built once per
   session), ``widget_server`` (gunicorn over it, allowing CORS from ``host_site``),
-  ``host_site`` (a city's site on another loopback port: pages a test writes), ``chromium``
+  ``host_site`` (a city's site on another loopback port: pages a test writes),
+  ``foreign_site`` (one the service does not allow), ``chromium``
   (one browser per session) and ``browser_page`` (a fresh context per test, its console errors
   collected).
 
@@ -405,16 +406,22 @@ class HostSite:
 
     def __init__(self) -> None:
         self.pages: dict[str, str] = {}
+        self.policies: dict[str, str] = {}
         self.api = ""
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/favicon.ico":  # browsers ask; a city site has one
+                    self.send_response(204)
+                    self.end_headers()
+                    return
                 page = site.pages.get(self.path.split("?")[0])
                 body = (page or "not found").encode("utf-8")
                 self.send_response(200 if page is not None else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Security-Policy", site.csp)
+                self.send_header("Content-Security-Policy",
+                                 site.policies.get(self.path.split("?")[0], site.csp))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -434,16 +441,20 @@ class HostSite:
         return (f"default-src 'none'; script-src {self.api}; connect-src {self.api}; "
                 "style-src 'unsafe-inline'")
 
-    def page(self, body: str, name: str = "page", lang: str = "fi", head: str = "") -> str:
-        """The URL of a page holding ``body`` after the widget's script (the two lines)."""
+    def page(self, body: str, name: str = "page", lang: str = "fi", head: str = "",
+             script: bool = True, csp: str | None = None) -> str:
+        """The URL of a page holding ``body``, after the widget's script unless not
+        ``script``, served with ``csp`` if given."""
         path = f"/{name}.html"
+        loader = f'<script type="module" src="{self.api}/widget.js"></script>' if script else ""
         self.pages[path] = (
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{name}</title>{head}"
-            f'<script type="module" src="{self.api}/widget.js"></script></head>'
+            f"<title>{name}</title>{head}{loader}</head>"
             f"<body>{body}</body></html>"
         )
+        if csp is not None:
+            self.policies[path] = csp
         return self.base + path
 
     def close(self) -> None:
@@ -454,6 +465,15 @@ class HostSite:
 @pytest.fixture(scope="session")
 def host_site() -> Iterator[HostSite]:
     site = HostSite()
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def foreign_site(host_site: HostSite) -> Iterator[HostSite]:
+    """Another site, whose origin the service does not allow (CORS)."""
+    site = HostSite()
+    site.api = host_site.api
     yield site
     site.close()
 

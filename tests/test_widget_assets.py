@@ -68,3 +68,21 @@ def test_the_search_page_language_from_ui_else_accept_language(client):
     assert '<html lang="en">' in english.text
     assert 'href="/?q=care&amp;ui=fi"' in english.text
     assert "vary" not in english.headers or "Accept-Language" not in english.headers["vary"]
+
+
+def test_the_readme_documents_every_theming_variable_the_widget_reads(root):
+    widget = assets.load("widget.js").body.decode("utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    theming = readme.split("**Theming.**", 1)[1].split("```css\n", 1)[1].split("```", 1)[0]
+    variables = set(re.findall(r"--records-search-[a-z-]+", widget))
+    assert set(re.findall(r"(--records-search-[a-z-]+):", theming)) == variables
+    for line in theming.splitlines():  # each default stated is the widget's
+        found = re.search(r"(--records-search-[a-z-]+): .*\((.+)\) \*/$", line)
+        if found:
+            assert f"var({found.group(1)}, {found.group(2)})" in widget, line
+
+
+def test_the_readme_shows_the_three_languages(root):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "![The search box in Finnish, Swedish and English](docs/widget-languages.png)" in readme
+    assert (root / "docs" / "widget-languages.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

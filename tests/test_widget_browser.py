@@ -48,6 +48,22 @@ def searched(box: Locator, q: str) -> None:
     expect(box.locator("li.hit").first).to_be_visible()
 
 
+def close_suggestions(box: Locator) -> None:
+    """Escape, if they are open (Escape in a closed search box clears it)."""
+    if combobox(box).get_attribute("aria-expanded") == "true":
+        combobox(box).press("Escape")
+
+
+def open_filters(box: Locator) -> Locator:
+    """The filters (a closed <details> until the reader opens it)."""
+    details = box.locator("details.filters")
+    expect(details).to_be_visible()
+    close_suggestions(box)  # they cover the filters
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    return details
+
+
 def query_of(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
@@ -80,6 +96,7 @@ def test_a_facet_narrows_the_results_and_the_url_follows_on_the_search_page(
     box = widget(page)
     expect(box.locator("li.hit").first).to_be_visible()
     everything = total(box)
+    open_filters(box)
     years = box.locator("fieldset", has_text="Vuosi").locator("input[type=checkbox]")
     year = years.first.get_attribute("value")
     label = box.locator("fieldset", has_text="Vuosi").locator("label").first.inner_text()
@@ -97,6 +114,7 @@ def test_a_facet_narrows_the_results_and_the_url_follows_on_the_search_page(
     expect(box.locator("[role=status]")).to_have_text(re.compile(rf"^{in_year} tulos"))
     assert box.locator(f"input[type=checkbox][value='{year}']").is_checked()
 
+    open_filters(box)
     page.go_back()
     expect(page).to_have_url(re.compile(r"/\?q=omaishoito&ui=fi$"))
     expect(box.locator("[role=status]")).to_have_text(re.compile(rf"^{everything} tulos"))
@@ -272,6 +290,7 @@ def test_axe_finds_no_serious_violation(browser_page, host_site):
     expect(box.locator("li.hit").first).to_be_visible()
     assert serious(page) == []
     page.keyboard.press("Escape")
+    open_filters(box)
     assert serious(page) == []
     combobox(box).fill("qqxyzzyqq")
     expect(box.locator("[role=status]")).to_have_text(re.compile("Ei tuloksia"))
@@ -288,6 +307,7 @@ def test_reflow_at_320_px_and_forced_colors(browser_page, host_site):
     page.set_viewport_size({"width": 320, "height": 700})
     box = widget(page)
     searched(box, "tarkastuslautakunnan arviointikertomus")
+    open_filters(box)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.emulate_media(forced_colors="active")
     input_ = combobox(box)
@@ -368,7 +388,7 @@ def test_attributes_preset_filters_the_reader_cannot_widen(browser_page, host_si
         "&division=central_administration&year_from=2021&year_to=2022&ui=fi".replace(" ", "+"))
     assert status == 200 and 0 < answer["total"] < 66
     assert box.locator("li.hit a").all_text_contents() == [hit["title"] for hit in answer["hits"]]
-    assert box.locator("legend").all_inner_texts() == ["Vuosi", "Kieli"]
+    assert box.locator("legend").all_text_contents() == ["Vuosi", "Kieli"]
 
 
 def test_links_lead_to_the_document_or_its_page_on_the_service(browser_page, host_site,
@@ -411,9 +431,10 @@ def test_text_from_the_api_is_never_rendered_as_markup(browser_page, host_site):
     expect(hit.locator(".snippet")).to_have_text("<script>x</script> omaishoito")
     assert hit.locator(".snippet mark").count() == 1
     expect(hit.locator(".meta")).to_contain_text("<u>Päätös</u>")
+    expect(box.locator("[role=option]").first).to_have_text('<img src=y onerror="window.pwned=3">')
+    open_filters(box)
     expect(box.locator("label", has_text="<i>suomi</i> (1)")).to_be_visible()
     expect(box.get_by_role("button", name="<b>bold</b>")).to_be_visible()
-    expect(box.locator("[role=option]").first).to_have_text('<img src=y onerror="window.pwned=3">')
     assert box.locator("img, b, i, u, script").count() == 0
     assert page.evaluate("window.pwned") is None
 
@@ -457,6 +478,7 @@ def test_targets_are_at_least_24_px_and_theming_variables_apply(browser_page, ho
         "--records-search-font-size: 18px }</style>"))
     box = widget(page)
     searched(box, "tarkastuslautakunta")
+    open_filters(box)
     combobox(box).press("ArrowDown")  # opens the suggestions for what is typed
     expect(box.locator("[role=option]").first).to_be_visible()
     targets = box.locator("button:visible, [role=option], .facets label, li.hit a, input")
@@ -467,3 +489,63 @@ def test_targets_are_at_least_24_px_and_theming_variables_apply(browser_page, ho
     button = box.locator("button[type=submit]")
     assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(1, 2, 3)"
     assert combobox(box).evaluate("e => getComputedStyle(e).fontSize") == "18px"
+
+
+def readme_block(root: Path, language: str, after: str) -> str:
+    """The first ``language`` code block after ``after`` in README.md."""
+    text = (root / "README.md").read_text(encoding="utf-8")
+    rest = text[text.index(after):]
+    return rest.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_two_lines_on_a_city_page_with_the_readmes_csp(browser_page, host_site,
+                                                                   root):
+    section = "## Add the search box to your site"
+    service = host_site.api
+    lines = readme_block(root, "html", section).replace("https://search.example.fi", service)
+    csp = readme_block(root, "text", section).strip().replace("https://search.example.fi",
+                                                              service)
+    page: Page = browser_page.page
+    page.goto(host_site.page(lines, name="readme", script=False, csp=csp))
+    box = widget(page)
+    searched(box, "tarkastuslautakunta")
+    assert set(box.locator("li.hit a").evaluate_all("as => as.map(a => a.lang)")) == {"fi"}
+    assert all(meta.endswith("Päätös") for meta in box.locator(".meta").all_inner_texts())
+    assert "Asiakirjatyyppi" not in box.locator("legend").all_inner_texts()
+    assert browser_page.console_errors == []  # a CSP violation would be one
+
+
+def test_the_readmes_theming_variables_apply(browser_page, host_site, root):
+    css = readme_block(root, "css", "**Theming.**")
+    page = open_widget(browser_page, host_site, head=f"<style>{css}</style>", name="theme")
+    box = widget(page)
+    button = box.locator("button[type=submit]")
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(138, 21, 56)"
+    assert button.evaluate("e => getComputedStyle(e).borderRadius") == "0px"
+    input_ = combobox(box)
+    assert input_.evaluate("e => getComputedStyle(e).fontSize") == "18px"
+    assert input_.evaluate("e => getComputedStyle(e).fontFamily") == "Georgia, serif"
+
+
+def test_an_origin_the_service_does_not_allow_gets_the_error_state(browser_page, foreign_site):
+    """CORS: SEARCHSVC_CORS_ORIGINS names the city's origin; another site's box fails."""
+    page = open_widget(browser_page, foreign_site)
+    combobox(widget(page)).fill("omaishoito")
+    expect(widget(page).locator("[role=alert]")).to_contain_text("Haku epäonnistui.")
+
+
+def test_screenshot_of_the_three_languages(browser_page, host_site):
+    """tests/artifacts/widget-languages.png (docs/widget-languages.png is a copy)."""
+    columns = "".join(f'<div><records-search lang="{lang}"></records-search></div>'
+                      for lang in ("fi", "sv", "en"))
+    page = open_widget(browser_page, host_site, columns, name="languages", head=(
+        "<style>body { display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px; "
+        "margin: 12px; background: #fff }</style>"))
+    page.set_viewport_size({"width": 1200, "height": 900})
+    for nth, q in enumerate(["omaishoito", "tillsyn", "housing"]):
+        searched(widget(page, nth), q)
+        close_suggestions(widget(page, nth))
+        expect(widget(page, nth).locator("[role=status]")).to_have_text(re.compile(r"\d"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "widget-languages.png",
+                    clip={"x": 0, "y": 0, "width": 1200, "height": 620})

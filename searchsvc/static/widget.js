@@ -77,7 +77,10 @@ fieldset { border: 1px solid var(--records-search-border, #595959); border-radiu
 legend { font-weight: 600; padding: 0 .25em; }
 .facets { display: flex; flex-wrap: wrap; gap: 0 .75em; margin-top: .5em; }
 .facets fieldset { flex: 1 1 12em; }
+.facets fieldset { display: flex; flex-wrap: wrap; gap: 0 1em; }
 .facets label { display: flex; align-items: center; gap: .4em; min-height: 28px; cursor: pointer; }
+summary { display: list-item; padding: .6em 0; cursor: pointer; font-weight: 600;
+  color: var(--records-search-accent, #0b4f9c); }
 input[type=checkbox] { width: 24px; height: 24px; margin: 0; flex: none;
   accent-color: var(--records-search-accent, #0b4f9c); }
 ol { list-style: none; margin: .5em 0; padding: 0; }
@@ -239,10 +242,12 @@ class RecordsSearch extends HTMLElement {
     this.alert = el("div", { role: "alert" });
     this.didYouMean = el("p", { class: "state", hidden: "" });
     this.facets = el("div", { class: "facets" });
+    this.filtersLabel = el("summary");
+    this.filters = el("details", { class: "filters", hidden: "" }, this.filtersLabel, this.facets);
     this.results = el("ol", { class: "results" });
     this.more = el("button", { type: "button", hidden: "", onclick: () => this.search({ more: true }) });
     this.root = el("div", { class: "root", part: "root" },
-      this.form, this.loading, this.status, this.alert, this.didYouMean, this.facets, this.results, this.more);
+      this.form, this.loading, this.status, this.alert, this.didYouMean, this.filters, this.results, this.more);
     root.append(this.root);
     this.relabel(false);
   }
@@ -257,6 +262,7 @@ class RecordsSearch extends HTMLElement {
     this.button.textContent = t.search;
     this.more.textContent = t.more;
     this.loading.textContent = t.loading;
+    this.filtersLabel.textContent = t.filters;
     if (refresh && this.input.value.trim()) this.search({ announce: true });
     else this.render();
   }
@@ -511,6 +517,7 @@ class RecordsSearch extends HTMLElement {
 
   renderFacets(answer) {
     const t = this.t;
+    this.filters.hidden = !answer?.facets;
     if (!answer || !answer.facets) return this.facets.replaceChildren();
     // a filter the page fixes (division="…") is not the reader's to widen: no checkboxes for it
     const open = FACETS.filter((name) => answer.facets[name] && !(FIXED.includes(name) && this.getAttribute(name)));

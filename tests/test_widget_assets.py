@@ -86,3 +86,14 @@ def test_the_readme_shows_the_three_languages(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "![The search box in Finnish, Swedish and English](docs/widget-languages.png)" in readme
     assert (root / "docs" / "widget-languages.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_docs_api_states_the_search_pages_csp(root):
+    text = " ".join((root / "docs" / "api.md").read_text(encoding="utf-8").split())
+    assert f"`Content-Security-Policy: {homepage.CSP}`" in text
+
+
+def test_the_files_and_the_page_ignore_other_parameters(client):
+    for path in ("/widget.js", "/page.css", "/"):
+        answer = client.simulate_get(path, query_string="utm_source=x&q=a&year=2024")
+        assert answer.status_code == 200, path

@@ -549,3 +549,23 @@ def test_screenshot_of_the_three_languages(browser_page, host_site):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "widget-languages.png",
                     clip={"x": 0, "y": 0, "width": 1200, "height": 620})
+
+
+def test_a_refused_prefix_is_searched_as_the_word(browser_page, host_site):
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    asked: list[str] = []
+
+    def refuse_prefixes(route: Route) -> None:
+        q = query_of(route.request.url)["q"][0]
+        asked.append(q)
+        if "*" in q:
+            route.fulfill(status=400, json={"title": "Invalid parameter", "description": "q"})
+        else:
+            route.continue_()
+
+    page.route("**/search?*", refuse_prefixes)
+    combobox(box).fill("omaishoito")
+    expect(box.locator("li.hit").first).to_be_visible()
+    assert asked == ["(omaishoito OR omaishoito*)", "omaishoito"]
+    expect(box.locator("[role=alert]")).to_be_empty()

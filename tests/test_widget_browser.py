@@ -225,6 +225,8 @@ def test_lang_else_the_pages_lang_and_plurals_for_0_1_and_many(browser_page, hos
     page = open_widget(browser_page, host_site, "<records-search></records-search>", lang="sv")
     box = widget(page)
     expect(box.locator("label.main")).to_have_text(LANGUAGES["sv"]["label"])
+    page.evaluate("document.documentElement.lang = 'en'")
+    expect(box.locator("label.main")).to_have_text(LANGUAGES["en"]["label"])
     forms = page.evaluate("""() => {
         const box = document.querySelector('records-search');
         const out = {};

@@ -190,7 +190,7 @@ class RecordsSearch extends HTMLElement {
     } else if (LANGS.includes((this.getAttribute("lang") || "").slice(0, 2))) {
       this.selected.lang.add(this.getAttribute("lang").slice(0, 2));
     }
-    this.pageLang = new MutationObserver(() => this.relabel());
+    this.pageLang = new MutationObserver(() => this.hasAttribute("lang") || this.relabel());
     this.pageLang.observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
   }
 

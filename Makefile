@@ -3,8 +3,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 INDEX_DIR ?= var/index
+CHROMIUM := /usr/bin/chromium
+# Playwright drives the system's Debian chromium; it must never download browsers of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install test test-fast lint types bench index serve clean
+.PHONY: install browser test test-fast lint types bench index serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +17,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests' chromium, from Debian, where it is missing (a fresh machine, CI): as root,
+# or through sudo. Nothing happens when it is installed.
+$(CHROMIUM):
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium \
+	|| { $$SUDO apt-get update && \
+	     DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends chromium; }
+
+browser: $(CHROMIUM)
+
 # Everything, as CI runs it.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 # The edit-test loop: no servers, kills or whole-corpus builds (tests marked slow).
-test-fast: $(STAMP)
+test-fast: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -m "not slow"
 
@@ -47,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_update
 	$(BIN)/python -m benchmarks.bench_spelling
 	$(BIN)/python -m benchmarks.compounds
+	$(BIN)/python -m benchmarks.bench_widget
 
 clean:
 	rm -rf var .pytest_cache

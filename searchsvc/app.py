@@ -15,14 +15,16 @@ import falcon
 
 from indexer.contract import LANGUAGES
 from indexer.lexicon import lexicon
-from searchsvc import errors
+from searchsvc import assets, errors
 from searchsvc.engine import Engine, IndexMissing
 from searchsvc.metrics import Metrics, MetricsResource
 from searchsvc.resources import (
     AnalyzeResource,
+    AssetResource,
     DocumentResource,
     FacetsResource,
     HealthResource,
+    HomePageResource,
     LivenessResource,
     OpenAPIResource,
     ReadinessResource,
@@ -86,4 +88,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _route(app, "/health/ready", ReadinessResource(engine, settings))
     _route(app, "/metrics", MetricsResource(metrics))
     _route(app, "/openapi.json", OpenAPIResource())
+    widget, stylesheet = assets.load("widget.js"), assets.load("page.css")
+    _route(app, "/widget.js", AssetResource(widget))
+    _route(app, "/page.css", AssetResource(stylesheet))
+    _route(app, "/", HomePageResource(widget, stylesheet))
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from searchsvc.limits import UI_LANGUAGES
 from searchsvc.request import (
     AnalyzeRequest,
     DocumentRequest,
@@ -182,6 +183,24 @@ def openapi_document() -> dict[str, Any]:
         "/openapi.json": {"get": {"summary": "This document", "responses": {
             "200": {"description": "OpenAPI 3 document",
                     "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        "/": {"get": {"summary": "The search page (HTML; query and filters in its URL)",
+                      "parameters": [{"name": "ui", "in": "query", "required": False,
+                                      "description": "Language of the page (default from "
+                                      "Accept-Language); the other parameters are the page's",
+                                      "schema": {"type": "string", "enum": list(UI_LANGUAGES)}}],
+                      "responses": {"200": {"description": "The page", "content": {
+                          "text/html": {"schema": {"type": "string"}}}}}}},
+        **{f"/{name}": {"get": {
+            "summary": summary,
+            "parameters": [{"name": "v", "in": "query", "required": False,
+                            "description": "The content hash: the answer is cached for a year",
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The file", "content": {
+                media: {"schema": {"type": "string"}}}},
+                          "304": {"description": "Not modified: the client's copy is current"}}}}
+           for name, summary, media in [
+               ("widget.js", "The <records-search> element (ES module)", "text/javascript"),
+               ("page.css", "The search page's stylesheet", "text/css")]},
     }
     for item in paths.values():
         item["head"] = _head(item["get"])

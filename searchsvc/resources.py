@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import falcon
 
-from searchsvc import document_page, params, search, snippets, suggest
+from searchsvc import document_page, homepage, params, search, snippets, suggest
+from searchsvc.assets import LONG_MAX_AGE, SHORT_MAX_AGE, Asset
 from searchsvc.engine import Engine, IndexMissing, Snapshot
 from searchsvc.openapi import openapi_document
 from searchsvc.request import SearchRequest
@@ -181,3 +182,43 @@ class ReadinessResource(_IndexStatus):
 class OpenAPIResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = openapi_document()
+
+
+class AssetResource:
+    """A served file (``searchsvc.assets`` says how it is cached)."""
+
+    def __init__(self, asset: Asset) -> None:
+        self.asset = asset
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        asset = self.asset
+        versioned = req.get_param("v") == asset.version
+        resp.etag = asset.etag
+        resp.cache_control = (["public", f"max-age={LONG_MAX_AGE}", "immutable"] if versioned
+                              else ["public", f"max-age={SHORT_MAX_AGE}"])
+        resp.set_header("Access-Control-Allow-Origin", "*")
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        if client_has_current(req, resp.etag):
+            resp.status = falcon.HTTP_304
+            return
+        resp.content_type = asset.content_type
+        resp.data = asset.body
+
+
+class HomePageResource:
+    """``GET /``: the search page (``searchsvc.homepage``)."""
+
+    def __init__(self, widget: Asset, stylesheet: Asset) -> None:
+        self.widget = widget
+        self.stylesheet = stylesheet
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        ui = req.get_param("ui")
+        if ui not in homepage.TITLES:
+            ui = params.accepted_ui(req)
+            resp.vary = ["Accept-Language"]
+        resp.content_type = falcon.MEDIA_HTML
+        resp.cache_control = [f"max-age={SHORT_MAX_AGE}"]
+        resp.set_header("Content-Security-Policy", homepage.CSP)
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        resp.text = homepage.render(ui, req.query_string, self.widget, self.stylesheet)

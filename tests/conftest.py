@@ -10,6 +10,12 @@
   runs ``python -m indexer`` as a process of its own, for tests that kill it or limit it.
 - ``gunicorn`` starts the real server on a free loopback port; ``gunicorn_process`` only
   starts it, on a port the test chooses.
+- Browser (``make browser`` installs chromium): ``shipped_index`` (``corpus/`` built once per
+  session), ``widget_server`` (gunicorn over it, allowing CORS from ``host_site``),
+  ``host_site`` (a city's site on another loopback port: pages a test writes),
+  ``foreign_site`` (one the service does not allow), ``chromium``
+  (one browser per session) and ``browser_page`` (a fresh context per test, its console errors
+  collected).
 
 Everything built once per session is only read by the tests that share it.
 """
@@ -17,6 +23,7 @@ Everything built once per session is only read by the tests that share it.
 from __future__ import annotations
 
 import gzip
+import http.server
 import itertools
 import json
 import logging
@@ -376,3 +383,135 @@ def gunicorn_process() -> Callable[..., subprocess.Popen[bytes]]:
     """``gunicorn_process(index_dir, port, environ=None, **settings)``: the same gunicorn,
     only started (for a test of how it fails); the test waits for it or stops it."""
     return _gunicorn_process
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def shipped_index(shipped_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole shipped corpus, indexed once per session (about 30 s)."""
+    index_dir = tmp_path_factory.mktemp("shipped") / "index"
+    rebuild([shipped_corpus], index_dir, jobs=2)
+    return index_dir
+
+
+class HostSite:
+    """A city's web site on its own origin (another loopback port): pages by path, served
+    with the Content-Security-Policy the README tells a city to add for the widget."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}
+        self.policies: dict[str, str] = {}
+        self.api = ""
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/favicon.ico":  # browsers ask; a city site has one
+                    self.send_response(204)
+                    self.end_headers()
+                    return
+                page = site.pages.get(self.path.split("?")[0])
+                body = (page or "not found").encode("utf-8")
+                self.send_response(200 if page is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy",
+                                 site.policies.get(self.path.split("?")[0], site.csp))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def csp(self) -> str:
+        # The host's own styles may be inline (the hostile CSS of the tests); the widget needs
+        # only script-src and connect-src for the service.
+        return (f"default-src 'none'; script-src {self.api}; connect-src {self.api}; "
+                "style-src 'unsafe-inline'")
+
+    def page(self, body: str, name: str = "page", lang: str = "fi", head: str = "",
+             script: bool = True, csp: str | None = None) -> str:
+        """The URL of a page holding ``body``, after the widget's script unless not
+        ``script``, served with ``csp`` if given."""
+        path = f"/{name}.html"
+        loader = f'<script type="module" src="{self.api}/widget.js"></script>' if script else ""
+        self.pages[path] = (
+            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{name}</title>{head}{loader}</head>"
+            f"<body>{body}</body></html>"
+        )
+        if csp is not None:
+            self.policies[path] = csp
+        return self.base + path
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def host_site() -> Iterator[HostSite]:
+    site = HostSite()
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def foreign_site(host_site: HostSite) -> Iterator[HostSite]:
+    """Another site, whose origin the service does not allow (CORS)."""
+    site = HostSite()
+    site.api = host_site.api
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def widget_server(shipped_index: Path, host_site: HostSite) -> Iterator[Server]:
+    """gunicorn over the shipped corpus; browsers on ``host_site`` may call it (CORS)."""
+    with _gunicorn(shipped_index, cors_origins=host_site.base) as server:
+        host_site.api = server.base
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class BrowserPage:
+    page: Any
+    console_errors: list[str]
+
+
+@pytest.fixture
+def browser_page(chromium: Any, widget_server: Server) -> Iterator[BrowserPage]:
+    """A page in a context of its own (no cache, cookies or routes shared between tests)."""
+    context = chromium.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield BrowserPage(page, errors)
+    context.close()

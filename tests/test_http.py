@@ -13,7 +13,7 @@ from searchsvc.settings import Settings
 
 GET_PATHS = ["/search?q=tuki", "/suggest?q=kok", "/documents/xss-1", "/facets",
              "/analyze?lang=fi&text=hoito", "/health", "/health/live", "/health/ready",
-             "/metrics", "/openapi.json"]
+             "/metrics", "/openapi.json", "/", "/widget.js", "/page.css"]
 FROM_INDEX = ["/search?q=tuki", "/suggest?q=kok", "/documents/xss-1", "/facets"]
 # Headers that differ between two answers to the same request.
 CHANGING = {"content-length"}

@@ -401,9 +401,33 @@ def test_links_lead_to_the_document_or_its_page_on_the_service(browser_page, hos
     q = "(tarkastuslautakunta OR tarkastuslautakunta*)".replace(" ", "+")
     _, answer = widget_server.get(f"/search?q={q}&lang=fi&ui=fi")
     expected = [hit["url"] or f"{widget_server.base}/documents/{hit['id'].replace(':', '%3A')}"
-                "?q=tarkastuslautakunta" for hit in answer["hits"]]
+                "?q=tarkastuslautakunta&ui=fi" for hit in answer["hits"]]
     assert [a.get_attribute("href") for a in box.locator("li.hit a").all()] == expected
     assert any(hit["url"] for hit in answer["hits"]) and not all(h["url"] for h in answer["hits"])
+
+
+
+def test_a_result_without_an_address_opens_the_records_page(browser_page, host_site):
+    """A hit with no http(s) address leads to its page on the service: the page the browser
+    gets (not JSON), in the widget's language, the searched words marked, no script or style
+    refused by its CSP, and no serious axe violation."""
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    searched(box, "tarkastuslautakunta")
+    own_page = box.locator("li.hit a[href*='/documents/']").first
+    href = own_page.get_attribute("href")
+    own_page.click()
+    page.wait_for_url(href)
+    assert page.locator("html").get_attribute("lang") == "fi"
+    expect(page.locator("h1")).to_have_count(1)
+    marks = page.locator("main mark")
+    expect(marks.first).to_be_visible()
+    marked = [m.lower() for m in marks.all_inner_texts()]
+    assert any(m.startswith("tarkastuslautakun") for m in marked)  # the word, inflected
+    assert all("tarkastu" in m or "lautakun" in m for m in marked), marked  # or its parts
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert serious(page) == []
+    assert browser_page.console_errors == []
 
 
 HOSTILE_ANSWER = {

@@ -543,7 +543,7 @@ class RecordsSearch extends HTMLElement {
 
   renderHit(hit) {
     const href = /^https?:\/\//i.test(hit.url || "") ? hit.url
-      : `${this.api}/documents/${encodeURIComponent(hit.id)}?${new URLSearchParams({ q: this.lastQuery })}`;
+      : `${this.api}/documents/${encodeURIComponent(hit.id)}?${new URLSearchParams({ q: this.lastQuery, ui: this.ui })}`;
     const meta = [];
     if (hit.date) {
       meta.push(new Intl.DateTimeFormat(this.ui, { dateStyle: "medium", timeZone: "UTC" })

@@ -56,6 +56,7 @@ serve: $(STAMP) $(INDEX_DIR)/CURRENT
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_index
 	$(BIN)/python -m benchmarks.relevance
+	$(BIN)/python -m benchmarks.devset
 	$(BIN)/python -m benchmarks.bench_search
 	$(BIN)/python -m benchmarks.bench_update
 	$(BIN)/python -m benchmarks.bench_spelling

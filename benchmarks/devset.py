@@ -1,0 +1,230 @@
+"""A harder development set than ``tests/relevance/``, generated from the records themselves.
+
+Two kinds of queries, made by code from the shipped corpus (no hand-picked answers):
+
+- ``tag``: each Helsinki filing label (the records' ``classification``) is a query, judged by
+  the records filed under it. The label is kept in the record's stored ``extra`` and never
+  searched, so the query does not lead back to its answers through the field it came from.
+- ``twin sv→fi`` and ``twin fi→sv``: the first words of a court decision's abstract in one
+  language are the query, its twin in the other official language (``parallel_id``) the only
+  relevant record. The record the words were taken from is left out of its own ranking.
+
+Figures per query language and per kind, at a cutoff of 10: ``hit@10`` (a relevant record in
+the top ten, what ``benchmarks.relevance`` calls recall@10), ``recall@10`` (the share of the
+relevant records in the top ten, of at most ten), MRR@10, binary nDCG@10, and the share of
+queries that find nothing (but the record they were taken from).
+
+Run ``python -m benchmarks.devset`` to compare Snowball stemming alone with today's analysis,
+both indexed from the shipped corpus and searched through ``searchsvc.query.build_query`` as in
+``benchmarks.relevance``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index
+
+from benchmarks.relevance import build_index
+from indexer.normalize import iter_records
+from indexer.records import Record
+from indexer.vocabulary import Vocabulary
+from searchsvc.query import build_query
+from searchsvc.syntax import BadQuery
+
+ROOT = Path(__file__).resolve().parents[1]
+CUTOFF = 10
+TAG_FIELD = "classification"
+# Helsinki files every decision, Swedish ones too, under one Finnish classification scheme.
+TAG_LANGUAGE = "fi"
+TWIN_FIELD = "parallel_id"
+TWIN_WORDS = 8  # words of the abstract in a twin query: a sentence's worth, as a user types
+TWIN_QUERIES_PER_DIRECTION = 150  # every n-th twin pair, by id, up to this many
+TWIN_LANGUAGES = ("fi", "sv")
+# A word: letters, possibly joined by hyphens (``hälso-``, ``EG-direktivet``); numbers, dates
+# and section marks are left out, they would match across languages as identifiers.
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]*)*")
+
+
+@dataclass(frozen=True)
+class DevQuery:
+    q: str
+    lang: str  # the language of the query text
+    kind: str
+    relevant: tuple[str, ...]
+    source: str | None = None  # the record the text was taken from, left out of its ranking
+
+
+def load_records(corpus: Sequence[Path]) -> list[Record]:
+    return [r for r in iter_records(corpus, Vocabulary.load()) if isinstance(r, Record)]
+
+
+def tag_queries(records: Iterable[Record]) -> list[DevQuery]:
+    """One query per filing label: the label's text, judged by the records filed under it."""
+    filed: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        label = record.extra.get(TAG_FIELD)
+        if isinstance(label, str) and label.strip():
+            filed[" ".join(label.split())].append(record)
+    queries = []
+    for label in sorted(filed):
+        members = tuple(sorted(r.id for r in filed[label]))
+        queries.append(DevQuery(label, TAG_LANGUAGE, "tag", members))
+    return queries
+
+
+def abstract_words(text: str, count: int = TWIN_WORDS) -> str:
+    """The first ``count`` words of a text's first paragraph (a court decision's abstract)."""
+    first_paragraph = text.strip().split("\n", 1)[0]
+    return " ".join(_WORD.findall(first_paragraph)[:count])
+
+
+def twin_queries(records: Iterable[Record], per_direction: int = TWIN_QUERIES_PER_DIRECTION
+                 ) -> list[DevQuery]:
+    """Cross-language twin retrieval: a Swedish abstract's first words find the Finnish twin,
+    and the reverse, for an evenly spaced sample of the pairs sorted by id."""
+    by_id = {r.id: r for r in records}
+    pairs = sorted(
+        (record.id, twin)
+        for record in by_id.values()
+        if record.language == "sv"
+        and isinstance(twin := record.extra.get(TWIN_FIELD), str)
+        and twin in by_id
+        and by_id[twin].language == "fi"
+    )
+    step = max(1, math.ceil(len(pairs) / per_direction))
+    queries = []
+    for sv_id, fi_id in pairs[::step]:
+        for source, answer in ((by_id[sv_id], by_id[fi_id]), (by_id[fi_id], by_id[sv_id])):
+            words = abstract_words(source.body)
+            if len(words.split()) < TWIN_WORDS:
+                continue
+            kind = f"twin {source.language}→{answer.language}"
+            queries.append(DevQuery(words, str(source.language), kind, (answer.id,), source.id))
+    return queries
+
+
+def development_set(records: Sequence[Record]) -> list[DevQuery]:
+    return tag_queries(records) + twin_queries(records)
+
+
+# --- running and scoring ----------------------------------------------------------------------
+
+
+@dataclass
+class DevResult:
+    query: DevQuery
+    found: list[str]
+
+    def relevance(self) -> list[bool]:
+        return [doc in self.query.relevant for doc in self.found[:CUTOFF]]
+
+    @property
+    def hit(self) -> float:
+        return float(any(self.relevance()))
+
+    @property
+    def recall(self) -> float:
+        return sum(self.relevance()) / min(len(self.query.relevant), CUTOFF)
+
+    @property
+    def reciprocal_rank(self) -> float:
+        return next((1 / rank for rank, rel in enumerate(self.relevance(), 1) if rel), 0.0)
+
+    @property
+    def no_hits(self) -> float:
+        return float(not self.found)
+
+    @property
+    def ndcg(self) -> float:
+        dcg = sum(1 / math.log2(rank + 1) for rank, rel in enumerate(self.relevance(), 1) if rel)
+        ideal = sum(1 / math.log2(rank + 1)
+                    for rank in range(1, min(len(self.query.relevant), CUTOFF) + 1))
+        return dcg / ideal
+
+
+def index_search(ix, stem_only: bool = False) -> Callable[[str, str | None], list[str]]:
+    """Plain words on a whoosh index, as ``benchmarks.relevance.index_search``, with the
+    record a query was taken from left out of the ranking."""
+    searcher = ix.searcher()
+
+    def search(q: str, leave_out: str | None) -> list[str]:
+        try:
+            hits = searcher.search(build_query(q, stem_only=stem_only), limit=CUTOFF + 1)
+        except BadQuery:
+            return []
+        return [hit["id"] for hit in hits if hit["id"] != leave_out][:CUTOFF]
+
+    return search
+
+
+def run(search: Callable[[str, str | None], list[str]], queries: Sequence[DevQuery]
+        ) -> list[DevResult]:
+    return [DevResult(q, search(q.q, q.source)) for q in queries]
+
+
+METRICS = ("hit", "recall", "reciprocal_rank", "ndcg", "no_hits")
+METRIC_NAMES = ("hit@10", "recall@10", "MRR@10", "nDCG@10", "no hits")
+
+
+def groups(results: Sequence[DevResult]) -> dict[str, list[DevResult]]:
+    grouped: dict[str, list[DevResult]] = {"all": list(results)}
+    for r in results:
+        grouped.setdefault(f"lang={r.query.lang}", []).append(r)
+    for r in results:
+        grouped.setdefault(f"kind={r.query.kind}", []).append(r)
+    return grouped
+
+
+def mean(results: Sequence[DevResult], metric: str) -> float:
+    return sum(getattr(r, metric) for r in results) / len(results) if results else 0.0
+
+
+def table(runs: dict[str, list[DevResult]]) -> str:
+    """A Markdown table: one row per group and run."""
+    header = ["group", "n", "run", *METRIC_NAMES]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    names = list(runs)
+    for group in groups(runs[names[0]]):
+        for name in names:
+            members = groups(runs[name])[group]
+            figures = [f"{mean(members, metric):.3f}" for metric in METRICS]
+            lines.append(f"| {group} | {len(members)} | {name} | " + " | ".join(figures) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    from indexer.build import rebuild
+    from indexer.generations import current_generation
+
+    corpus = [ROOT / "corpus"]
+    started = time.monotonic()
+    queries = development_set(load_records(corpus))
+    kinds: dict[str, int] = defaultdict(int)
+    for q in queries:
+        kinds[q.kind] += 1
+    print(f"development set: {len(queries)} queries over the shipped corpus "
+          f"({', '.join(f'{kind}: {n}' for kind, n in sorted(kinds.items()))})")
+    with tempfile.TemporaryDirectory() as tmp:
+        stem_index = build_index(Path(tmp) / "stem", corpus, stem_only=True)
+        rebuild(corpus, Path(tmp) / "final")
+        final_index = index.open_dir(str(current_generation(Path(tmp) / "final")))
+        runs = {
+            "stock Snowball": run(index_search(stem_index, stem_only=True), queries),
+            "today": run(index_search(final_index), queries),
+        }
+    print(table(runs))
+    print(f"({time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,7 +10,7 @@ alone or inside a longer compound, never those holding only its parts.
 
 A query with no word in any language (only syntax, symbols or stop words) compiles to
 ``NullQuery`` and finds nothing; only an empty one finds everything. Prefixes and fuzzy words
-expand completely or raise ``BadQuery`` (``CompletePrefix``). ``ParsedQuery.tiers`` tell the
+expand completely or raise ``BadQuery`` (``searchsvc.nodes``). ``ParsedQuery.tiers`` tell the
 scorer how a record holds each positive term, for ranking (``searchsvc.scoring``).
 
 ``compile_query`` reads the query language of the public API (``searchsvc.syntax``) once:
@@ -21,12 +21,10 @@ for plain words; an excluded clause excludes a record when it matches in any lan
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from whoosh import query
-from whoosh.query.spans import SpanNear
 from whoosh.reading import IndexReader
 
 from indexer.analysis import query_words, text_analyzer
@@ -39,9 +37,10 @@ from indexer.contract import (
     title_parts_field,
 )
 from indexer.lexicon import COMPOUND_LANGUAGES, WordKeys, lexicon
-from searchsvc.limits import MAX_EXPANSIONS, MIN_PREFIX
+from searchsvc.limits import MIN_PREFIX
+from searchsvc.nodes import CompleteFuzzyTerm, CompletePrefix, Near
 from searchsvc.scoring import WordTier
-from searchsvc.syntax import All, Any, BadQuery, Node, Not, Word, letters, parse, words
+from searchsvc.syntax import All, Any, Node, Not, Word, letters, parse, words
 
 
 def _fields(language: str, title: bool, parts: bool = False) -> list[str]:
@@ -103,56 +102,6 @@ def build_query(
     if not per_language:
         return query.Every()
     return per_language[0] if len(per_language) == 1 else query.Or(per_language)
-
-
-# --- complete expansion -----------------------------------------------------------------------
-
-
-def _all_or_refuse(terms: Iterable[bytes], refusal: str) -> list[bytes]:
-    """Every term of an expansion, or ``BadQuery(refusal)`` when there are more than
-    ``MAX_EXPANSIONS``: never a silent cut."""
-    found = list(itertools.islice(terms, MAX_EXPANSIONS + 1))
-    if len(found) > MAX_EXPANSIONS:
-        raise BadQuery(refusal)
-    return found
-
-
-class CompletePrefix(query.Prefix):
-    """A prefix that expands to every index term it begins, or raises ``BadQuery`` when that
-    is more than ``MAX_EXPANSIONS`` terms of one field, so a shorter prefix never finds fewer
-    records."""
-
-    def _btexts(self, ixreader):
-        return _all_or_refuse(
-            super()._btexts(ixreader),
-            f"the prefix {self.text}* matches more than {MAX_EXPANSIONS} words; "
-            "type more letters before the *",
-        )
-
-
-class CompleteFuzzyTerm(query.FuzzyTerm):
-    """A fuzzy term that expands to every index term within its distance, or raises
-    ``BadQuery`` when that is more than ``MAX_EXPANSIONS`` terms of one field."""
-
-    def _btexts(self, ixreader):
-        return _all_or_refuse(
-            super()._btexts(ixreader),
-            f"the word {self.text}~ is close to more than {MAX_EXPANSIONS} words; "
-            "type more of it or leave out the ~",
-        )
-
-
-class Near(SpanNear):
-    """``SpanNear`` with the size estimates whoosh's And asks of its parts."""
-
-    def children(self):
-        return [self.a, self.b]
-
-    def estimate_size(self, ixreader) -> int:
-        return min(self.a.estimate_size(ixreader), self.b.estimate_size(ixreader))
-
-    def estimate_min_size(self, ixreader) -> int:
-        return 0
 
 
 # --- compiling --------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ class ExpandingReader:
 
     def expand_prefix(self, fieldname, prefix):
         """The first ``MAX_EXPANSIONS + 1`` terms only: a query over the limit is refused
-        (``searchsvc.query.CompletePrefix``) and ``a`` need not hold every term of "a*"."""
+        (``searchsvc.nodes.CompletePrefix``) and ``a`` need not hold every term of "a*"."""
         key = ("prefix", fieldname, prefix)
         return self._remember(
             key,

@@ -20,7 +20,8 @@ from searchsvc.limits import (
     MAX_QUERY_LENGTH,
     MIN_PREFIX,
 )
-from searchsvc.query import CompletePrefix, build_query, compile_query, parse_query, query_terms
+from searchsvc.nodes import CompletePrefix
+from searchsvc.query import build_query, compile_query, parse_query, query_terms
 from searchsvc.syntax import All, Any, BadQuery, Not, Word, parse
 
 QXA = " ".join(f"qxa{n:03d}" for n in range(MAX_EXPANSIONS + 40))

@@ -39,7 +39,7 @@ from indexer.contract import (
 from indexer.lexicon import COMPOUND_LANGUAGES, WordKeys, lexicon
 from searchsvc.limits import MIN_PREFIX
 from searchsvc.nodes import CompleteFuzzyTerm, CompletePrefix, Near
-from searchsvc.scoring import WordTier
+from searchsvc.ranking import WordTier
 from searchsvc.syntax import All, Any, Node, Not, Word, letters, parse, words
 
 
@@ -290,7 +290,7 @@ class ParsedQuery:
     text: str
     tree: Node | None
     whoosh: query.Query
-    # One per positive term, for ranking (``searchsvc.scoring.QueryScorer.tiers``).
+    # One per positive term, for ranking (``searchsvc.ranking.tiers``).
     tiers: tuple[WordTier, ...] = ()
 
     @property

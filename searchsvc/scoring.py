@@ -9,18 +9,16 @@ same numbers as whoosh (``tests/test_scoring.py`` compares them), in a few milli
 Query nodes without a rule here are scored by walking whoosh's own matcher, so every query
 gets whoosh's score; only the common ones get it fast.
 
-Relevance ranks in tiers before scores (``QueryScorer.tiers``, ``top_documents``): a record
-holding more of the query's words itself (any inflection, alone or as a part of a longer
-compound) comes first, then one holding more of them alone, and only then the BM25F score
-decides. No boost can promise that: a record where a compound's parts stand apart, many
-times, would outscore one holding the compound once.
+The order of hits, relevance tiers before scores, is ``searchsvc.ranking``'s. The scoring
+rules stay one class of over 400 lines because every rule reads the same per-generation term
+cache and memo; split by node type they would pass that state between modules.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -41,15 +39,8 @@ _BYTE_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.
 class Scored(NamedTuple):
     scores: np.ndarray  # float64 per doc number, 0 where the query does not match
     matches: np.ndarray  # bool per doc number
-    # Relevance tier per doc number (higher first; ``QueryScorer.tiers``), or None.
+    # Relevance tier per doc number (higher first; ``searchsvc.ranking.tiers``), or None.
     tiers: np.ndarray | None = None
-
-
-class WordTier(NamedTuple):
-    """How a record may hold one word of a query (``searchsvc.query`` builds these)."""
-
-    alone: whoosh_query.Query  # the word itself (any inflection) in a title or body
-    held: whoosh_query.Query  # the same, or the word as a part of a longer compound
 
 
 class TermScores(NamedTuple):
@@ -225,27 +216,6 @@ class QueryScorer:
             memo[q] = scored
         return scored
 
-    def tiers(
-        self, words: Sequence[WordTier], memo: dict[whoosh_query.Query, Scored] | None = None
-    ) -> np.ndarray:
-        """Each document's relevance tier: first the number of ``words`` it holds (alone or
-        in a compound), then the number it holds alone. Words and phrases scored for the
-        query itself are taken from ``memo``."""
-        if memo is None:
-            memo = {}
-        held = np.zeros(self.size, dtype=np.int32)
-        alone = np.zeros(self.size, dtype=np.int32)
-        for word in words:
-            alone += self._matches(word.alone, memo)
-            held += self._matches(word.held, memo)
-        return held * (len(words) + 1) + alone
-
-    def ranked(self, q: whoosh_query.Query, words: Sequence[WordTier]) -> Scored:
-        """``score`` with the relevance tiers of ``words``."""
-        memo: dict[whoosh_query.Query, Scored] = {}
-        scored = self.score(q, memo)
-        return scored._replace(tiers=self.tiers(words, memo) if words else None)
-
     def _score(self, q: whoosh_query.Query, memo: dict[whoosh_query.Query, Scored]) -> Scored:
         if q is whoosh_query.NullQuery:
             return Scored(np.zeros(self.size), np.zeros(self.size, dtype=bool))
@@ -410,14 +380,19 @@ class QueryScorer:
             scores *= q.boost
         return Scored(scores, matches)
 
-    def _matches(self, q: whoosh_query.Query, memo: dict[whoosh_query.Query, Scored]) -> np.ndarray:
-        """The documents ``q`` matches, without scores where terms, Or and And suffice."""
+    def matches(
+        self, q: whoosh_query.Query, memo: dict[whoosh_query.Query, Scored] | None = None
+    ) -> np.ndarray:
+        """The documents ``q`` matches, without scores where terms, Or and And suffice
+        (``memo`` as for ``score``)."""
+        if memo is None:
+            memo = {}
         if type(q) is whoosh_query.Term:
             matches = np.zeros(self.size, dtype=bool)
             matches[self.term(q.fieldname, q.text).docs] = True
             return matches
         if type(q) in (whoosh_query.And, whoosh_query.Or) and q.subqueries:
-            subs = [self._matches(sub, memo) for sub in q.subqueries]
+            subs = [self.matches(sub, memo) for sub in q.subqueries]
             combined = subs[0].copy()
             for sub in subs[1:]:
                 if type(q) is whoosh_query.And:
@@ -469,33 +444,3 @@ def _phrase_chain(q: whoosh_query.Query) -> list[tuple[int, list[whoosh_query.Te
         return [*left, (left[-1][0] + q.slop, right)]
     words = _phrase_words(q)
     return None if words is None else [(0, words)]
-
-
-def top_documents(
-    scores: np.ndarray, docs: np.ndarray, limit: int, tiers: np.ndarray | None = None
-) -> list[tuple[int, float]]:
-    """The ``limit`` best documents of the mask ``docs``, best first: by tier (higher first)
-    when ``tiers`` are given, then by score, ties by doc number (as whoosh orders them)."""
-    candidates = np.flatnonzero(docs)
-    if limit <= 0 or not len(candidates):
-        return []
-    if tiers is None:
-        return _top(scores, candidates, limit)
-    found: list[tuple[int, float]] = []
-    in_tier = tiers[candidates]
-    for tier in np.unique(in_tier)[::-1]:
-        found.extend(_top(scores, candidates[in_tier == tier], limit - len(found)))
-        if len(found) >= limit:
-            break
-    return found
-
-
-def _top(scores: np.ndarray, candidates: np.ndarray, limit: int) -> list[tuple[int, float]]:
-    chosen = scores[candidates]
-    if len(candidates) > limit:
-        keep = np.argpartition(-chosen, limit - 1)[:limit]
-        # Everything tied with the last kept score competes on doc number.
-        keep = np.flatnonzero(chosen >= chosen[keep].min())
-        candidates, chosen = candidates[keep], chosen[keep]
-    order = np.lexsort((candidates, -chosen))[:limit]
-    return [(int(candidates[i]), float(chosen[i])) for i in order]

@@ -25,8 +25,8 @@ from indexer.contract import (
 )
 from searchsvc.limits import FACETS
 from searchsvc.query import ParsedQuery, compile_query
+from searchsvc.ranking import top_documents
 from searchsvc.request import SearchRequest
-from searchsvc.scoring import top_documents
 from searchsvc.snapshot import Snapshot
 from searchsvc.snippets import Span, snippet, spans_at
 from searchsvc.syntax import BadQuery

@@ -35,7 +35,8 @@ from indexer.contract import (
 )
 from indexer.generations import IndexMissing
 from searchsvc.facets import FacetColumns
-from searchsvc.scoring import QueryScorer, Scored, WordTier
+from searchsvc.ranking import WordTier, ranked
+from searchsvc.scoring import QueryScorer, Scored
 from searchsvc.words import WordList
 
 
@@ -106,8 +107,8 @@ class Snapshot:
 
     def scored(self, q: whoosh_query.Query, tiers: Sequence[WordTier] = ()) -> Scored:
         """Scores of every document and the mask of live documents the query matches; with
-        ``tiers``, the relevance tier of every document too (``QueryScorer.tiers``)."""
-        scored = self.scorer.ranked(q, tiers)
+        ``tiers``, the relevance tier of every document too (``searchsvc.ranking``)."""
+        scored = ranked(self.scorer, q, tiers)
         return scored._replace(matches=scored.matches & self.columns.live)
 
     def stored(self, docnum: int) -> StoredDocument:

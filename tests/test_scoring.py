@@ -10,7 +10,8 @@ import pytest
 
 from searchsvc.engine import Engine, Snapshot
 from searchsvc.query import parse_query
-from searchsvc.scoring import QueryScorer, top_documents
+from searchsvc.ranking import top_documents
+from searchsvc.scoring import QueryScorer
 
 QUERIES = [
     "tarkastuslautakunta",

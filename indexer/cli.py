@@ -23,7 +23,6 @@ import argparse
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -38,7 +37,8 @@ from indexer.guards import (
 )
 from indexer.logs import LOG_FORMATS, configure_logging
 from indexer.normalize import iter_records
-from indexer.records import BadRecord, Record
+from indexer.progress import Progress
+from indexer.records import BadRecord
 from indexer.update import update
 from indexer.vocabulary import Vocabulary
 from indexer.withheld import (
@@ -73,7 +73,6 @@ EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
 )
 
 DEFAULT_CORPUS = "corpus"
-LOG_EVERY_SECONDS = 10.0
 
 log = logging.getLogger("searchsvc.index")
 
@@ -184,43 +183,6 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {text}")
     return value
-
-
-class Progress:
-    """A tqdm bar on a terminal; otherwise a log line every few seconds."""
-
-    def __init__(self, mode: str) -> None:
-        if mode == "auto":
-            mode = "bar" if sys.stderr.isatty() else "log"
-        self.mode = mode
-        self.count = 0
-        self.started = self.last_log = time.monotonic()
-        self.bar = None
-        if mode == "bar":
-            from tqdm import tqdm
-
-            self.bar = tqdm(unit=" records", desc="indexing", file=sys.stderr)
-
-    def __call__(self, item: Record | BadRecord) -> None:
-        if isinstance(item, BadRecord):
-            if self.bar is not None:
-                self.bar.write(f"skipped {item}", file=sys.stderr)
-            else:
-                log.warning("skipped %s", item)
-            return
-        self.count += 1
-        if self.bar is not None:
-            self.bar.update()
-        elif self.mode == "log":
-            now = time.monotonic()
-            if now - self.last_log >= LOG_EVERY_SECONDS:
-                self.last_log = now
-                rate = self.count / (now - self.started)
-                log.info("indexed %d records (%.0f/s)", self.count, rate)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _build(args: argparse.Namespace) -> int:

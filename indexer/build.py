@@ -373,9 +373,9 @@ def rebuild(
     today: dt.date | None = None,
     removal_limit: RemovalLimit | None = None,
 ) -> BuildReport:
-    """Read the corpus, write a new generation beside the live one and publish it (unless it
-    holds what the published one does); withheld records (``removals`` and those remembered,
-    past ``expires``) are left out."""
+    """Read the corpus, write a new generation beside the live one and publish it (always,
+    even when it holds what the published one does); withheld records (``removals`` and those
+    remembered, past ``expires``) are left out."""
     with building("rebuild", corpus, index_dir, max_errors, on_record, removals, today,
                   removal_limit) as build:
         write_generation(build.path, build.kept_records(), build.report,

@@ -23,6 +23,7 @@ from indexer.contract import (
     stored_text_in,
     title_field,
 )
+from searchsvc.folding import restore
 from searchsvc.limits import FACETS
 from searchsvc.query import ParsedQuery, compile_query
 from searchsvc.ranking import top_documents
@@ -51,7 +52,7 @@ def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
 
 
 def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
-    query = request.query
+    query = restore(request.query, snapshot)
     ranked = request.sort == "relevance" and not query.matches_everything
     scored = snapshot.scored(query.whoosh, query.tiers if ranked else ())
     filters = _filters(snapshot, request)

@@ -186,10 +186,26 @@ def _replacements(query: ParsedQuery, lists: Mapping[str, WordList], indexed: In
     for word in _positive_plain_words(query.tree):
         low, high = word.span
         for match in TOKEN_PATTERN.finditer(query.text, low, high):
-            restored = restorations(normalize_text(match.group()), lists, indexed)
-            if restored:
-                found[match.span()] = [spelling for spelling, _ in restored]
+            spelled = _restored_token(normalize_text(match.group()), lists, indexed)
+            if spelled:
+                found[match.span()] = spelled
     return found
+
+
+def _restored_token(token: str, lists: Mapping[str, WordList], indexed: Indexed | None
+                    ) -> list[str]:
+    """The restorations of a token, a hyphenated one piece by piece (``maararaha-asiat``:
+    "määräraha-asiat")."""
+    pieces = token.split("-")
+    options = [[s for s, _ in restorations(piece, lists, indexed)] for piece in pieces]
+    if not any(options):
+        return []
+    count = max(len(o) for o in options)
+    return [
+        "-".join(o[min(i, len(o) - 1)] if o else piece for piece, o in zip(
+            pieces, options, strict=True))
+        for i in range(count)
+    ]
 
 
 def _respelled(text: str, replacements: dict[tuple[int, int], list[str]], choice: int) -> str:

@@ -60,6 +60,7 @@ def text(app: testing.TestClient, doc_id: str) -> str:
         ("forvaltningsdomstolen", "förvaltningsdomstolen"),  # Swedish, a compound written so
         ("hemtjanst", "hemtjänst"),  # a compound no record writes whole: the dictionary's
         ("hemtjanstens", "hemtjänstens"),
+        ("perhe-elaman", "perhe-elämän"),  # a hyphenated word, piece by piece
         ("paatoksenteon kaupungin", "päätöksenteon kaupungin"),
     ],
 )
@@ -205,3 +206,18 @@ def test_suggest_offers_no_abbreviations(app, shipped_snapshot, typed, abbreviat
 )
 def test_what_counts_as_an_abbreviation(word, language, expected):
     assert abbreviation(word, language) is expected
+
+
+def test_the_figures_docs_api_states_are_the_code(root):
+    from searchsvc.folding import MAX_RESTORED, RATIO
+    from searchsvc.search import FEW_HITS
+    from searchsvc.words import SHORT_UNKNOWN
+
+    text = " ".join((root / "docs" / "api.md").read_text(encoding="utf-8").split())
+    stated = [
+        f"the records hold at least {RATIO} times as often as the spelling typed "
+        f"(at most {MAX_RESTORED})",
+        f"when the query finds fewer than {FEW_HITS} records",
+        f"when it has {['', 'one', 'two', 'three'][SHORT_UNKNOWN]} letters no Finnish",
+    ]
+    assert [s for s in stated if s not in text] == []

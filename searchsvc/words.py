@@ -74,10 +74,9 @@ def typed_languages(words: Iterable[str], lists: Mapping[str, WordList]) -> list
     known = dict.fromkeys(lists, 0)
     for typed in words:
         word = normalize_text(typed)
-        restored = {language for _, language in restorations(word, lists)}
-        for language, listed in lists.items():
-            if word in listed.lookup or language in restored:
-                known[language] += 1
+        holding = [language for language, listed in lists.items() if word in listed.lookup]
+        for language in holding or {language for _, language in restorations(word, lists)}:
+            known[language] += 1
     most = max(known.values(), default=0)
     return [language for language, count in known.items() if most and count == most]
 
@@ -227,17 +226,19 @@ def complete(lists: Mapping[str, WordList], typed: str, limit: int) -> list[dict
     if not word:
         return []
     preferred = typed_languages(head.split(), lists)
-    best: dict[str, tuple[bool, int, str]] = {}
-    for language, words in lists.items():
-        other = bool(preferred) and language not in preferred
+    entries = sorted(
+        (language not in preferred if preferred else False, -count, completed, language)
         # Room for the abbreviations left out.
-        for count, completed in words.completions(word, 2 * limit):
-            entry = (other, -count, language)
-            if (completed not in best or entry < best[completed]) and not abbreviation(
-                completed, language
-            ):
-                best[completed] = entry
-    ranked = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]))[:limit]
+        for language, words in lists.items()
+        for count, completed in words.completions(word, 2 * limit)
+    )
+    best: dict[str, tuple[bool, int, str]] = {}
+    for other, negative, completed, language in entries:
+        if len(best) == limit:
+            break
+        if completed not in best and not abbreviation(completed, language):
+            best[completed] = (other, negative, language)
+    ranked = list(best.items())
     lead = head + " " if head else ""
     return [
         {"text": lead + completed, "word": completed, "lang": lang, "count": -negative}

@@ -110,7 +110,7 @@ def restorations(
     typed. A spelling is looked for in the word lists, as written; when no record holds the word
     or any of its spellings so, and ``indexed`` is given, among the spellings the language's
     dictionary knows (as a word or a compound of known words: ``hemtjanstens``) that
-    ``indexed`` finds."""
+    ``indexed`` finds, when it does not know the word as typed."""
     if not restorable(word):
         return []
     if any(word in words.lookup for language, words in lists.items() if language not in FOLDS):
@@ -139,17 +139,24 @@ def restorations(
 
 @functools.lru_cache(maxsize=4096)
 def _in_lexicon(word: str, language: str) -> tuple[str, ...]:
-    """The spellings of a word that the language's dictionary knows, as a word or as a
-    compound of known words."""
+    """The spellings of a word that the language's dictionary lists, or else those it splits
+    into known words (``hemtjänstens``); none when it knows the word as typed
+    (``metrosilta`` is "metro" + "silta", not "metro" + "siltä")."""
     if language not in COMPOUND_LANGUAGES:
         return ()
     words = lexicon(language)
+    if words.lemma(word) is not None:
+        return ()
     stops = stop_words(language)
-    return tuple(
-        spelling
-        for spelling in itertools.islice(spellings(word, language), MAX_LEXICON_SPELLINGS)
-        if spelling != word and spelling not in stops and words.lemma(spelling) is not None
-    )
+    listed, compounds = [], []
+    for spelling in itertools.islice(spellings(word, language), MAX_LEXICON_SPELLINGS):
+        if spelling == word or spelling in stops:
+            continue
+        if words.listed(spelling) is not None:
+            listed.append(spelling)
+        elif words.lemma(spelling) is not None:
+            compounds.append(spelling)
+    return tuple(listed or compounds)
 
 
 def _indexed(snapshot: Snapshot, language: str, word: str) -> bool:

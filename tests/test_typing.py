@@ -93,6 +93,7 @@ def test_a_restored_word_counts_as_the_word_for_ranking(app):
         "pain",  # English records write it: not Finnish "päin"
         '"paatoksenteon"',  # a phrase means what was typed
         "kaupungin -paatoksenteon",  # an excluded word too: it excludes "paatoksenteon" only
+        "metrosilta",  # a compound the dictionary knows as typed (not "metro" + "siltä")
     ],
 )
 def test_what_is_not_restored(app, shipped_snapshot, q):
@@ -100,6 +101,15 @@ def test_what_is_not_restored(app, shipped_snapshot, q):
 
     query = compile_query(q)
     assert restore(query, shipped_snapshot) is query
+
+
+def test_a_word_no_record_holds_is_restored_as_the_dictionary_lists_it(shipped_snapshot):
+    from searchsvc.folding import restore
+
+    restored = restore(compile_query("aldreomsorg"), shipped_snapshot)
+    terms = {term for terms in restored.highlight_terms().values() for term in terms}
+    assert "äldreomsorg" in terms
+    assert not [t for t in terms if t.startswith("åldr")]  # "ålder" + "omsorg", not a word
 
 
 def test_an_excluded_word_typed_without_umlauts_excludes_only_that_spelling(app):

@@ -16,6 +16,8 @@ word keeps all it found: ``restore`` adds the restored spellings as alternatives
 query word, and its records rank first among those holding as many of the query's words
 (``WordTier.exact``, ``searchsvc.ranking``). Only the positive plain words of a query are
 restored: a phrase, a prefix, a fuzzy word and an excluded word mean what was typed.
+``searchsvc.search`` restores a query for its hits and for the words marked on a record's
+page.
 """
 
 from __future__ import annotations

@@ -312,7 +312,7 @@ def marked(snapshot: Snapshot, doc_id: str, query: ParsedQuery | None) -> Marked
         if docnum is None:
             return Marked()
         try:
-            terms = query.highlight_terms(snapshot.scorer.expanding)
+            terms = restore(query, snapshot).highlight_terms(snapshot.scorer.expanding)
         except BadQuery:
             return Marked()
         if not terms:

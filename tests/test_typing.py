@@ -231,3 +231,11 @@ def test_the_figures_docs_api_states_are_the_code(root):
         f"when it has {['', 'one', 'two', 'three'][SHORT_UNKNOWN]} letters no Finnish",
     ]
     assert [s for s in stated if s not in text] == []
+
+
+def test_the_record_s_page_marks_the_restored_word(app):
+    doc_id = ids(app, "paatoksenteon")[0]
+    page = app.simulate_get(f"/documents/{doc_id}", params={"q": "paatoksenteon"},
+                            headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "<mark>päätöksenteon</mark>" in page.text.lower()

@@ -22,6 +22,7 @@ page.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,6 +32,7 @@ from whoosh import query as whoosh_query
 
 from indexer.analysis import stop_words
 from indexer.contract import (
+    LANGUAGES,
     TOKEN_PATTERN,
     body_field,
     normalize_text,
@@ -233,10 +235,19 @@ def restore(query: ParsedQuery, snapshot: Snapshot) -> ParsedQuery:
     restore."""
     if query.matches_everything or query.has_no_words or not query.tiers:
         return query
-    replacements = _replacements(query, snapshot.word_lists(), functools.partial(
-        _indexed, snapshot))
+    indexed = functools.partial(_indexed, snapshot)
+    replacements = _replacements(query, snapshot.word_lists(), indexed)
     if not replacements:
         return query
+    # Where no word replaced finds anything as typed, the restored query finds all the typed
+    # one does, and alone it scores as if typed with ä, ö and å: the typed one is left out.
+    typed_finds = any(
+        indexed(language, piece)
+        for start, end in replacements
+        for piece in normalize_text(query.text[start:end]).split("-")
+        for language in LANGUAGES
+        if piece
+    )
     choices = max(len(spelled) for spelled in replacements.values())
     variants: list[ParsedQuery] = []
     for choice in range(choices):
@@ -249,12 +260,22 @@ def restore(query: ParsedQuery, snapshot: Snapshot) -> ParsedQuery:
             variants.append(variant)
     if not variants:
         return query
-    return ParsedQuery(
-        query.text,
-        query.tree,
-        whoosh_query.Or([query.whoosh, *(v.whoosh for v in variants)]),
-        tuple(_tier(tier, [v.tiers[i] for v in variants]) for i, tier in enumerate(query.tiers)),
-    )
+    # Every whoosh query the parsed query holds (the one ranked, and any other form of it)
+    # becomes "as typed or as restored"; forms that are one query stay one.
+    widened: dict[int, whoosh_query.Query] = {}
+    fields = {}
+    for field in dataclasses.fields(query):
+        typed = getattr(query, field.name)
+        if isinstance(typed, whoosh_query.Query):
+            if id(typed) not in widened:
+                alternatives = [getattr(v, field.name) for v in variants]
+                if typed_finds:
+                    alternatives.insert(0, typed)
+                widened[id(typed)] = _either(alternatives)
+            fields[field.name] = widened[id(typed)]
+    tiers = tuple(
+        _tier(tier, [v.tiers[i] for v in variants]) for i, tier in enumerate(query.tiers))
+    return dataclasses.replace(query, tiers=tiers, **fields)
 
 
 def _tier(typed: WordTier, restored: Sequence[WordTier]) -> WordTier:

@@ -70,6 +70,14 @@ def test_a_word_typed_without_umlauts_finds_the_word(app, typed, written):
     assert sorted(ids(app, typed)) == sorted(found)
 
 
+def test_a_word_typed_without_umlauts_finds_the_word_in_date_order_too(app):
+    def newest(q: str) -> list[str]:
+        body = app.simulate_get("/search", params={"q": q, "sort": "newest", "facets": ""}).json
+        return [hit["id"] for hit in body["hits"]] + [str(body["total"])]
+
+    assert newest("kaupungin paatoksenteon") == newest("kaupungin päätöksenteon")
+
+
 def test_the_exact_spelling_ranks_first(app):
     """Two records write "kayttaminen" as typed; many more "käyttäminen": all are found, the
     two first."""

@@ -5,6 +5,7 @@ Three kinds of queries, made by code from the corpus (no hand-picked answers):
 - ``tag``: each Helsinki filing label (the records' ``classification``) is a query, judged by
   the records filed under it. The label is kept in the record's stored ``extra`` and never
   searched, so the query does not lead back to its answers through the field it came from.
+  ``tag typed``: each label with ä, ö or å typed without them, as on a phone.
 - ``twin sv→fi`` and ``twin fi→sv``: the first words of a court decision's abstract in one
   language are the query, its twin in the other official language (``parallel_id``) the only
   relevant record. The record the words were taken from is left out of its own ranking.
@@ -97,6 +98,18 @@ def tag_queries(records: Iterable[Record]) -> list[DevQuery]:
     return queries
 
 
+def typed_queries(queries: Iterable[DevQuery]) -> list[DevQuery]:
+    """Each tag query with ä, ö or å, typed without them (``Päätöksenteko`` as
+    ``Paatoksenteko``), as on a phone or a foreign keyboard: judged as the label is."""
+    from searchsvc.folding import fold
+
+    return [
+        DevQuery(fold(q.q.lower()), q.lang, "tag typed", q.relevant)
+        for q in queries
+        if q.kind == "tag" and fold(q.q.lower()) != q.q.lower()
+    ]
+
+
 def abstract_words(text: str, count: int = TWIN_WORDS) -> str:
     """The first ``count`` words of a text's first paragraph (a court decision's abstract)."""
     first_paragraph = text.strip().split("\n", 1)[0]
@@ -187,7 +200,8 @@ def known_item_queries(
 
 
 def development_set(records: Sequence[Record]) -> list[DevQuery]:
-    return tag_queries(records) + twin_queries(records) + known_item_queries(records)
+    tags = tag_queries(records)
+    return tags + typed_queries(tags) + twin_queries(records) + known_item_queries(records)
 
 
 # --- running and scoring ----------------------------------------------------------------------

@@ -102,6 +102,10 @@ class Lexicon:
     def parts(self, word: str) -> tuple[str, ...]:
         return self.analyze(word).parts
 
+    def listed(self, form: str) -> str | None:
+        """The dictionary's lemma for a form exactly as given (``esim.`` -> ``esim.``)."""
+        return self._lookup(form)
+
     def lemma(self, word: str) -> str | None:
         """The dictionary's lemma for a word form, or the lemma built for a compound."""
         if not word.isalpha():

@@ -24,6 +24,8 @@ class WordTier(NamedTuple):
 
     alone: whoosh_query.Query  # the word itself (any inflection) in a title or body
     held: whoosh_query.Query  # the same, or the word as a part of a longer compound
+    # The word as typed, where ``alone`` also holds its restored spellings (``searchsvc.folding``).
+    exact: whoosh_query.Query | None = None
 
 
 def tiers(
@@ -31,16 +33,19 @@ def tiers(
     memo: dict[whoosh_query.Query, Scored] | None = None,
 ) -> np.ndarray:
     """Each document's relevance tier: first the number of ``words`` it holds (alone or in a
-    compound), then the number it holds alone. Words and phrases scored for the query itself
-    are taken from ``memo``."""
+    compound), then the number it holds alone, then the number it holds spelled as typed.
+    Words and phrases scored for the query itself are taken from ``memo``."""
     if memo is None:
         memo = {}
     held = np.zeros(scorer.size, dtype=np.int32)
     alone = np.zeros(scorer.size, dtype=np.int32)
+    exact = np.zeros(scorer.size, dtype=np.int32)
     for word in words:
         alone += scorer.matches(word.alone, memo)
         held += scorer.matches(word.held, memo)
-    return held * (len(words) + 1) + alone
+        if word.exact is not None:
+            exact += scorer.matches(word.exact, memo)
+    return (held * (len(words) + 1) + alone) * (len(words) + 1) + exact
 
 
 def ranked(scorer: QueryScorer, q: whoosh_query.Query, words: Sequence[WordTier]) -> Scored:

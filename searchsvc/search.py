@@ -23,6 +23,7 @@ from indexer.contract import (
     stored_text_in,
     title_field,
 )
+from searchsvc.folding import restore
 from searchsvc.limits import FACETS
 from searchsvc.query import ParsedQuery, compile_query
 from searchsvc.ranking import top_documents
@@ -51,7 +52,7 @@ def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
 
 
 def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
-    query = request.query
+    query = restore(request.query, snapshot)
     ranked = request.sort == "relevance" and not query.matches_everything
     listed = query.whoosh if ranked else query.every_word
     scored = snapshot.scored(listed, query.tiers if ranked else ())
@@ -322,7 +323,7 @@ def marked(snapshot: Snapshot, doc_id: str, query: ParsedQuery | None) -> Marked
         if docnum is None:
             return Marked()
         try:
-            terms = query.highlight_terms(snapshot.scorer.expanding)
+            terms = restore(query, snapshot).highlight_terms(snapshot.scorer.expanding)
         except BadQuery:
             return Marked()
         if not terms:

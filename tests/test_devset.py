@@ -46,6 +46,7 @@ def test_every_kind_is_there_and_every_query_is_judged(records, queries):
     kinds = {q.kind for q in queries}
     assert kinds == {
         "tag",
+        "tag typed",
         "twin sv→fi",
         "twin fi→sv",
         "known-item fi",
@@ -60,6 +61,15 @@ def test_every_kind_is_there_and_every_query_is_judged(records, queries):
         assert q.q.strip() and q.relevant, q
         assert set(q.relevant) <= ids, q
         assert q.source not in q.relevant, q
+
+
+def test_a_typed_tag_query_is_a_label_with_umlauts_typed_without_them(queries):
+    labels = {q.q.lower().translate(str.maketrans("äöå", "aoa")): q for q in queries
+              if q.kind == "tag" and set(q.q.lower()) & set("äöå")}
+    typed = [q for q in queries if q.kind == "tag typed"]
+    assert len(typed) == len(labels) >= 20
+    for q in typed:
+        assert not set(q.q) & set("äöå") and q.relevant == labels[q.q].relevant
 
 
 def test_the_filing_label_is_stored_not_searched(records):

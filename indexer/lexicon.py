@@ -8,6 +8,11 @@ the same stem. Long Finnish and Swedish words are split into compound parts agai
 dictionary (``tarkastuslautakunnan`` -> ``tarkastus`` + ``lautakunta``); the parts are indexed
 in a field of their own at a lower weight.
 
+English needs no dictionary for regular inflection: Snowball joins it. Its irregular forms
+(``children``, ``feet``, ``analyses``, ``wrote``) come from a small table of our own
+(``indexer/irregular/en.txt``), and such a form keeps its own stem beside its lemma's, so
+``lives`` finds both ``life`` and ``live``.
+
 Everything is cached per word: a corpus has far fewer distinct words than tokens.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from importlib import resources
 from typing import NamedTuple
 
 import snowballstemmer
@@ -22,6 +28,8 @@ import snowballstemmer
 STEMMER_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
 COMPOUND_LANGUAGES = frozenset({"fi", "sv"})
 LEMMA_LANGUAGES = frozenset({"fi", "sv"})
+# Languages whose irregular forms are listed in ``indexer/irregular/<lang>.txt``.
+IRREGULAR_LANGUAGES = frozenset({"en"})
 
 # Compound parts shorter than this match by accident ("för" + "slag" would make ``slag``
 # find ``förslag``); a head may be one letter shorter (``lag|förslag``).
@@ -49,6 +57,18 @@ def _dictionary(language: str) -> Mapping[str, str]:
     from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
     return DefaultDictionaryFactory(cache_max_size=1).get_dictionary(language)
+
+
+@functools.cache
+def irregular_forms(language: str) -> dict[str, str]:
+    """Form -> lemma of a language's irregular words (``indexer/irregular/<lang>.txt``)."""
+    path = resources.files("indexer").joinpath("irregular", f"{language}.txt")
+    forms = {}
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            form, lemma = line.split()
+            forms[form] = lemma
+    return forms
 
 
 def _lookup_function(forms: Mapping[str, str]) -> Callable[[str], str | None]:
@@ -82,6 +102,10 @@ class Lexicon:
             self._stemmer.maxCacheSize = 0
         if forms is None and language in LEMMA_LANGUAGES:
             forms = _dictionary(language)
+        elif forms is None and language in IRREGULAR_LANGUAGES:
+            forms = irregular_forms(language)
+        # An irregular form is often a word of its own too (``lives``, ``fed``).
+        self._keeps_surface = language in IRREGULAR_LANGUAGES
         self._forms: Mapping[str, str] = forms or {}
         self._lookup = _lookup_function(self._forms)
         self.cache: dict[str, WordKeys] = {}
@@ -133,7 +157,9 @@ class Lexicon:
                 pieces = word.split("-")
                 return WordKeys(("-".join(self.key(p) if p.isalpha() else p for p in pieces),), ())
             if "'" in word and self.language == "en":
-                return WordKeys((self.stem(word),), ())
+                # Snowball drops a possessive ending; the word before it may be irregular.
+                base = word.removesuffix("'s").removesuffix("'")
+                return self.analyze(base) if base.isalpha() else WordKeys((self.stem(word),), ())
             return WordKeys((word,), ())
         lemma = self.lemma(word) or word
         key = self.stem(lemma)
@@ -141,7 +167,8 @@ class Lexicon:
         # adds endings, so a right lemma stems to no more than the word's own stem; where the
         # lemma's stem is longer, the word's own stem is indexed beside it as well.
         surface = self.stem(word)
-        keys = (key, surface) if len(key) > len(surface) else (key,)
+        suspect = len(key) > len(surface) or (self._keeps_surface and key != surface)
+        keys = (key, surface) if suspect else (key,)
         parts = []
         for part in self.compound_lemmas(word):
             part_key = self.stem(part)

@@ -202,6 +202,18 @@ def test_a_compound_beats_its_parts_in_a_snippet_and_every_counted_match_is_show
     assert shown.count("<mark>") == 2 and "<mark>alpha</mark> <mark>beta</mark>" in shown
 
 
+def test_an_english_word_finds_its_irregular_plural(snapshot: Snapshot) -> None:
+    """``child`` finds records that say only "children", and marks that word."""
+    result = search(snapshot, SearchRequest(q="child", languages=("en",), size=100))
+    bodies = {h["id"]: (document(snapshot, h["id"], "en") or {})["body"].lower()
+              for h in result["hits"]}
+    plural_only = [i for i, body in bodies.items()
+                   if "children" in body and not re.search(r"\bchild\b", body)]
+    assert plural_only
+    hit = next(h for h in result["hits"] if h["id"] == plural_only[0])
+    assert "<mark>children</mark>" in hit["snippet"].lower()
+
+
 def test_markup_in_records_comes_back_escaped(snapshot: Snapshot) -> None:
     result = search(snapshot, SearchRequest(q="komentosarjan alert"))
     [hit] = [h for h in result["hits"] if h["id"] == SCRIPT_ID]

@@ -8,6 +8,9 @@ the same stem. Long Finnish and Swedish words are split into compound parts agai
 dictionary (``tarkastuslautakunnan`` -> ``tarkastus`` + ``lautakunta``); the parts are indexed
 in a field of their own at a lower weight.
 
+Swedish Snowball also strips derivational endings (``hemlig|het`` -> ``hem``); the keys put
+them back (``Lexicon._key_stem``).
+
 English needs no dictionary for regular inflection: Snowball joins it. Its irregular forms
 (``children``, ``feet``, ``analyses``, ``wrote``) come from a small table of our own
 (``indexer/irregular/en.txt``), and such a form keeps its own stem beside its lemma's, so
@@ -43,6 +46,9 @@ BOUND_TAILS = {
     "fi": frozenset({"lainen", "läinen", "mainen", "mäinen", "llinen", "isuus"}),
     "sv": frozenset({"het", "heta", "ning", "else", "lig", "lighet", "skap"}),
 }
+
+# Derivational suffixes Snowball removes and the key keeps, longest first (``_key_stem``).
+DERIVATIONAL_SUFFIXES = {"sv": ("lig", "het", "els", "ig")}
 
 
 class WordKeys(NamedTuple):
@@ -162,19 +168,35 @@ class Lexicon:
                 return self.analyze(base) if base.isalpha() else WordKeys((self.stem(word),), ())
             return WordKeys((word,), ())
         lemma = self.lemma(word) or word
-        key = self.stem(lemma)
+        key = self._key_stem(lemma)
         # The dictionary has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``). Inflection
         # adds endings, so a right lemma stems to no more than the word's own stem; where the
         # lemma's stem is longer, the word's own stem is indexed beside it as well.
-        surface = self.stem(word)
+        surface = self._key_stem(word)
         suspect = len(key) > len(surface) or (self._keeps_surface and key != surface)
         keys = (key, surface) if suspect else (key,)
         parts = []
         for part in self.compound_lemmas(word):
-            part_key = self.stem(part)
+            part_key = self._key_stem(part)
             if part_key not in keys and part_key not in parts:
                 parts.append(part_key)
         return WordKeys(keys, tuple(parts))
+
+    def _key_stem(self, word: str) -> str:
+        """The Snowball stem with the derivational suffixes it took off put back.
+
+        Swedish Snowball also removes ``-het``, ``-lig``, ``-ig`` and ``-els``, which make other
+        words: ``hemlighet`` and ``hemlig`` would stem to ``hem``, ``tidigare`` to ``tid``,
+        ``rörelse`` to ``rör``. Only the inflection after them stays off."""
+        stem = self.stem(word)
+        suffixes = DERIVATIONAL_SUFFIXES.get(self.language)
+        if not suffixes or not word.startswith(stem):
+            return stem
+        rest = word[len(stem):]
+        while suffix := next((s for s in suffixes if rest.startswith(s)), None):
+            stem += suffix
+            rest = rest[len(suffix):]
+        return stem
 
     def _split(self, word: str, depth: int) -> tuple[str, list[str]] | None:
         """Split at the longest known tail whose head is a known word or itself a compound.
@@ -200,7 +222,7 @@ class Lexicon:
         for variant in variants:
             if len(variant) >= MIN_HEAD:
                 lemma = self._lookup(variant)
-                if lemma is not None:
+                if lemma is not None and not self._linked_to_a_form(head, variant, lemma):
                     inner = self._split(lemma, depth + 1) if depth < MAX_DEPTH else None
                     return [*inner[1], lemma] if inner and len(lemma) >= MIN_COMPOUND else [lemma]
         if depth >= MAX_DEPTH:
@@ -211,6 +233,11 @@ class Lexicon:
                 if inner is not None:
                     return [*inner[1], variant]
         return None
+
+    def _linked_to_a_form(self, head: str, variant: str, lemma: str) -> bool:
+        """Whether a Swedish linking letter would follow an inflected form, which it never
+        does: ``tjäns|teman`` is not ``tjän`` (a form of the verb ``tjäna``) + ``s``."""
+        return self.language == "sv" and variant != head and lemma != variant
 
     def _linking_variants(self, head: str) -> list[str]:
         """The forms a compound's first part may stand for.

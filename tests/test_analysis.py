@@ -89,6 +89,8 @@ def test_tokens(language, text, terms):
         ("sv", ["förslag", "förslaget", "förslagen"]),
         ("sv", ["anhörigstöd", "anhörigstödet"]),
         ("sv", ["kommun", "kommunen", "kommunerna"]),
+        ("sv", ["hemlighet", "hemligheten", "hemligheter"]),
+        ("sv", ["tidig", "tidigare", "tidigt"]),
         # English
         ("en", ["assessment", "assessments"]),
         ("en", ["child", "child's"]),
@@ -120,6 +122,16 @@ def test_forms_share_a_key(language, forms):
         ("sv", "fullmäktige", "välfärdsområdesfullmäktige"),
         ("sv", "domstol", "förvaltningsdomstolen"),
         ("sv", "lag", "lagförslag"),
+        ("sv", "hem", "hemtjänst"),
+        ("sv", "tjänst", "hemtjänsten"),
+        ("sv", "omsorg", "äldreomsorg"),
+        ("sv", "anhörig", "anhörigstöd"),
+        ("sv", "relation", "stödrelationer"),
+        ("sv", "konkurs", "konkursförvaltning"),
+        ("sv", "förvaltning", "konkursförvaltning"),
+        # a derived word as a part keeps its suffix
+        ("sv", "säkerhet", "trafiksäkerheten"),
+        ("sv", "myndighet", "centralmyndighet"),
     ],
 )
 def test_compound_parts_match(language, query, document):
@@ -141,6 +153,17 @@ def test_compound_parts_match(language, query, document):
         ("sv", "råd", "rad"),
         ("sv", "rad", "råd"),
         ("sv", "råd", "raden"),
+        # Snowball's derivational endings make other words: hem|lig|het, tid|ig, rör|else
+        ("sv", "hem", "hemlighet"),
+        ("sv", "hem", "hemligheten"),
+        ("sv", "hem", "hemliga"),
+        ("sv", "tid", "tidigare"),
+        ("sv", "rör", "rörelsen"),
+        ("sv", "säker", "trafiksäkerheten"),
+        # a linking s never follows a verb form: tjänste|man is not tjän|s|teman
+        ("sv", "tema", "tjänsteman"),
+        ("sv", "tjäna", "tjänstemannen"),
+        ("sv", "ring", "harmonisering"),
     ],
 )
 def test_no_false_matches(language, query, document):

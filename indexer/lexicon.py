@@ -13,8 +13,8 @@ them back (``Lexicon._key_stem``).
 
 English needs no dictionary for regular inflection: Snowball joins it. Its irregular forms
 (``children``, ``feet``, ``analyses``, ``wrote``) come from a small table of our own
-(``indexer/irregular/en.txt``), and such a form keeps its own stem beside its lemma's, so
-``lives`` finds both ``life`` and ``live``.
+(``indexer/irregular/en.txt``); a form that is also one of another word has both keys
+(``lives``: ``life`` and ``live``).
 
 Everything is cached per word: a corpus has far fewer distinct words than tokens.
 """
@@ -66,15 +66,21 @@ def _dictionary(language: str) -> Mapping[str, str]:
 
 
 @functools.cache
-def irregular_forms(language: str) -> dict[str, str]:
-    """Form -> lemma of a language's irregular words (``indexer/irregular/<lang>.txt``)."""
+def irregular_table(language: str) -> dict[str, tuple[str, ...]]:
+    """Form -> the lemmas it is a form of, the irregular one first
+    (``indexer/irregular/<lang>.txt``)."""
     path = resources.files("indexer").joinpath("irregular", f"{language}.txt")
-    forms = {}
+    table = {}
     for line in path.read_text("utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            form, lemma = line.split()
-            forms[form] = lemma
-    return forms
+            form, *lemmas = line.split()
+            table[form] = tuple(lemmas)
+    return table
+
+
+def irregular_forms(language: str) -> dict[str, str]:
+    """Form -> lemma of a language's irregular words."""
+    return {form: lemmas[0] for form, lemmas in irregular_table(language).items()}
 
 
 def _lookup_function(forms: Mapping[str, str]) -> Callable[[str], str | None]:
@@ -110,8 +116,13 @@ class Lexicon:
             forms = _dictionary(language)
         elif forms is None and language in IRREGULAR_LANGUAGES:
             forms = irregular_forms(language)
-        # An irregular form is often a word of its own too (``lives``, ``fed``).
-        self._keeps_surface = language in IRREGULAR_LANGUAGES
+        # Irregular forms that are also forms of another word (``lives``: life, live).
+        self._also: dict[str, tuple[str, ...]] = {
+            form: lemmas[1:]
+            for form, lemmas in (irregular_table(language).items()
+                                 if language in IRREGULAR_LANGUAGES else ())
+            if len(lemmas) > 1
+        }
         self._forms: Mapping[str, str] = forms or {}
         self._lookup = _lookup_function(self._forms)
         self.cache: dict[str, WordKeys] = {}
@@ -169,12 +180,16 @@ class Lexicon:
             return WordKeys((word,), ())
         lemma = self.lemma(word) or word
         key = self._key_stem(lemma)
-        # The dictionary has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``). Inflection
+        # simplemma has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``). Inflection
         # adds endings, so a right lemma stems to no more than the word's own stem; where the
-        # lemma's stem is longer, the word's own stem is indexed beside it as well.
+        # lemma's stem is longer, the word's own stem is indexed beside it as well. (English
+        # lemmas come from our own table, where ``fungi`` -> ``fungus`` is right.)
         surface = self._key_stem(word)
-        suspect = len(key) > len(surface) or (self._keeps_surface and key != surface)
-        keys = (key, surface) if suspect else (key,)
+        suspect = self.language in LEMMA_LANGUAGES and len(key) > len(surface)
+        keys: tuple[str, ...] = (key, surface) if suspect else (key,)
+        if word in self._also:
+            others = (self._key_stem(other) for other in self._also[word])
+            keys = tuple(dict.fromkeys([key, *others]))
         parts = []
         for part in self.compound_lemmas(word):
             part_key = self._key_stem(part)

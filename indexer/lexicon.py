@@ -8,6 +8,14 @@ the same stem. Long Finnish and Swedish words are split into compound parts agai
 dictionary (``tarkastuslautakunnan`` -> ``tarkastus`` + ``lautakunta``); the parts are indexed
 in a field of their own at a lower weight.
 
+Swedish Snowball also strips derivational endings (``hemlig|het`` -> ``hem``); the keys put
+them back (``Lexicon._key_stem``).
+
+English needs no dictionary for regular inflection: Snowball joins it. Its irregular forms
+(``children``, ``feet``, ``analyses``, ``wrote``) come from a small table of our own
+(``indexer/irregular/en.txt``); a form that is also one of another word has both keys
+(``lives``: ``life`` and ``live``).
+
 Everything is cached per word: a corpus has far fewer distinct words than tokens.
 """
 
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from importlib import resources
 from typing import NamedTuple
 
 import snowballstemmer
@@ -22,6 +31,8 @@ import snowballstemmer
 STEMMER_NAMES = {"fi": "finnish", "sv": "swedish", "en": "english"}
 COMPOUND_LANGUAGES = frozenset({"fi", "sv"})
 LEMMA_LANGUAGES = frozenset({"fi", "sv"})
+# Languages whose irregular forms are listed in ``indexer/irregular/<lang>.txt``.
+IRREGULAR_LANGUAGES = frozenset({"en"})
 
 # Compound parts shorter than this match by accident ("för" + "slag" would make ``slag``
 # find ``förslag``); a head may be one letter shorter (``lag|förslag``).
@@ -36,6 +47,9 @@ BOUND_TAILS = {
     "sv": frozenset({"het", "heta", "ning", "else", "lig", "lighet", "skap"}),
 }
 
+# Derivational suffixes Snowball removes and the key keeps, longest first (``_key_stem``).
+DERIVATIONAL_SUFFIXES = {"sv": ("lig", "het", "els", "ig")}
+
 
 class WordKeys(NamedTuple):
     """What the index holds for a word: its keys (the stemmed lemma first, then the stem of
@@ -49,6 +63,24 @@ def _dictionary(language: str) -> Mapping[str, str]:
     from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
     return DefaultDictionaryFactory(cache_max_size=1).get_dictionary(language)
+
+
+@functools.cache
+def irregular_table(language: str) -> dict[str, tuple[str, ...]]:
+    """Form -> the lemmas it is a form of, the irregular one first
+    (``indexer/irregular/<lang>.txt``)."""
+    path = resources.files("indexer").joinpath("irregular", f"{language}.txt")
+    table = {}
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            form, *lemmas = line.split()
+            table[form] = tuple(lemmas)
+    return table
+
+
+def irregular_forms(language: str) -> dict[str, str]:
+    """Form -> lemma of a language's irregular words."""
+    return {form: lemmas[0] for form, lemmas in irregular_table(language).items()}
 
 
 def _lookup_function(forms: Mapping[str, str]) -> Callable[[str], str | None]:
@@ -82,6 +114,15 @@ class Lexicon:
             self._stemmer.maxCacheSize = 0
         if forms is None and language in LEMMA_LANGUAGES:
             forms = _dictionary(language)
+        elif forms is None and language in IRREGULAR_LANGUAGES:
+            forms = irregular_forms(language)
+        # Irregular forms that are also forms of another word (``lives``: life, live).
+        self._also: dict[str, tuple[str, ...]] = {
+            form: lemmas[1:]
+            for form, lemmas in (irregular_table(language).items()
+                                 if language in IRREGULAR_LANGUAGES else ())
+            if len(lemmas) > 1
+        }
         self._forms: Mapping[str, str] = forms or {}
         self._lookup = _lookup_function(self._forms)
         self.cache: dict[str, WordKeys] = {}
@@ -137,21 +178,44 @@ class Lexicon:
                 pieces = word.split("-")
                 return WordKeys(("-".join(self.key(p) if p.isalpha() else p for p in pieces),), ())
             if "'" in word and self.language == "en":
-                return WordKeys((self.stem(word),), ())
+                # Snowball drops a possessive ending; the word before it may be irregular.
+                base = word.removesuffix("'s").removesuffix("'")
+                return self.analyze(base) if base.isalpha() else WordKeys((self.stem(word),), ())
             return WordKeys((word,), ())
         lemma = self.lemma(word) or word
-        key = self.stem(lemma)
-        # The dictionary has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``). Inflection
+        key = self._key_stem(lemma)
+        # simplemma has wrong lemmas too (``säätiöiden`` -> ``säätiöidä``). Inflection
         # adds endings, so a right lemma stems to no more than the word's own stem; where the
-        # lemma's stem is longer, the word's own stem is indexed beside it as well.
-        surface = self.stem(word)
-        keys = (key, surface) if len(key) > len(surface) else (key,)
+        # lemma's stem is longer, the word's own stem is indexed beside it as well. (English
+        # lemmas come from our own table, where ``fungi`` -> ``fungus`` is right.)
+        surface = self._key_stem(word)
+        suspect = self.language in LEMMA_LANGUAGES and len(key) > len(surface)
+        keys: tuple[str, ...] = (key, surface) if suspect else (key,)
+        if word in self._also:
+            others = (self._key_stem(other) for other in self._also[word])
+            keys = tuple(dict.fromkeys([key, *others]))
         parts = []
         for part in self.compound_lemmas(word):
-            part_key = self.stem(part)
+            part_key = self._key_stem(part)
             if part_key not in keys and part_key not in parts:
                 parts.append(part_key)
         return WordKeys(keys, tuple(parts))
+
+    def _key_stem(self, word: str) -> str:
+        """The Snowball stem with the derivational suffixes it took off put back.
+
+        Swedish Snowball also removes ``-het``, ``-lig``, ``-ig`` and ``-els``, which make other
+        words: ``hemlighet`` and ``hemlig`` would stem to ``hem``, ``tidigare`` to ``tid``,
+        ``rörelse`` to ``rör``. Only the inflection after them stays off."""
+        stem = self.stem(word)
+        suffixes = DERIVATIONAL_SUFFIXES.get(self.language)
+        if not suffixes or not word.startswith(stem):
+            return stem
+        rest = word[len(stem):]
+        while suffix := next((s for s in suffixes if rest.startswith(s)), None):
+            stem += suffix
+            rest = rest[len(suffix):]
+        return stem
 
     def _split(self, word: str, depth: int) -> tuple[str, list[str]] | None:
         """Split at the longest known tail whose head is a known word or itself a compound.
@@ -177,7 +241,7 @@ class Lexicon:
         for variant in variants:
             if len(variant) >= MIN_HEAD:
                 lemma = self._lookup(variant)
-                if lemma is not None:
+                if lemma is not None and not self._linked_to_a_form(head, variant, lemma):
                     inner = self._split(lemma, depth + 1) if depth < MAX_DEPTH else None
                     return [*inner[1], lemma] if inner and len(lemma) >= MIN_COMPOUND else [lemma]
         if depth >= MAX_DEPTH:
@@ -188,6 +252,11 @@ class Lexicon:
                 if inner is not None:
                     return [*inner[1], variant]
         return None
+
+    def _linked_to_a_form(self, head: str, variant: str, lemma: str) -> bool:
+        """Whether a Swedish linking letter would follow an inflected form, which it never
+        does: ``tjäns|teman`` is not ``tjän`` (a form of the verb ``tjäna``) + ``s``."""
+        return self.language == "sv" and variant != head and lemma != variant
 
     def _linking_variants(self, head: str) -> list[str]:
         """The forms a compound's first part may stand for.

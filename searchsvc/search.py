@@ -29,7 +29,7 @@ from searchsvc.query import ParsedQuery, compile_query
 from searchsvc.ranking import top_documents
 from searchsvc.request import SearchRequest
 from searchsvc.snapshot import Snapshot
-from searchsvc.snippets import Span, snippet, spans_at
+from searchsvc.snippets import Span, part_keys, snippet, spans_at
 from searchsvc.syntax import BadQuery
 from searchsvc.words import respell
 
@@ -78,7 +78,7 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
             top = top_documents(scored.scores, docs, first + request.size, scored.tiers)
             chosen = list(top[first:])
         terms = query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
-        marks = _Marks(snapshot, terms, [d for d, _ in chosen])
+        marks = _Marks(snapshot, terms, [d for d, _ in chosen], query=query)
         hits = [_hit(snapshot, d, s, marks, request.ui) for d, s in chosen]
 
     columns = snapshot.columns
@@ -195,15 +195,13 @@ class _Marks:
     looked up once for the whole page (a prefix may stand for hundreds of keys)."""
 
     def __init__(
-        self,
-        snapshot: Snapshot,
-        terms: HighlightTerms,
-        docnums: list[int],
-        field: Callable[[str], str] = body_field,
+        self, snapshot: Snapshot, terms: HighlightTerms, docnums: list[int],
+        field: Callable[[str], str] = body_field, query: ParsedQuery | None = None,
     ) -> None:
         self._snapshot = snapshot
         self._terms = terms
         self._field = field  # the body's (or the title's) field of a language
+        self._tree = query.tree if query is not None else None
         self._page = np.array(sorted(set(docnums)), dtype=np.int32)
         self._found: dict[str, dict[int, dict[int, str]]] = {}
 
@@ -215,6 +213,10 @@ class _Marks:
         if found is None:
             found = self._found[language] = self._in_page(language)
         return found.get(docnum, {})
+
+    def part_keys(self, language: str) -> frozenset[str]:
+        """The keys that stand for the query's compounds only as their parts."""
+        return part_keys(self._tree, language)
 
     def _in_page(self, language: str) -> dict[int, dict[int, str]]:
         field_name = self._field(language)
@@ -245,7 +247,7 @@ def _snippet(docnum: int, stored: StoredDocument, marks: _Marks) -> str:
             best = (found, candidate, positions)
     _, language, positions = best
     text = stored_text_in(stored, language)
-    return snippet(text, spans_at(text, positions))
+    return snippet(text, spans_at(text, positions), parts=marks.part_keys(language))
 
 
 # --- one record, and the whole index ----------------------------------------------------------

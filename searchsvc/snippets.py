@@ -18,9 +18,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexer.analysis import text_analyzer
+from indexer.analysis import query_words, text_analyzer
 from indexer.contract import APOSTROPHES, INVISIBLE, TOKEN_PATTERN, normalize_text
 from indexer.lexicon import lexicon
+from searchsvc.syntax import Node, Not, Word
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 SNIPPET_CHARS = 240
@@ -29,6 +30,8 @@ MAX_SPAN_TOKENS = 3000
 # Long texts are normalised and tokenized a piece at a time, as far as the matches go.
 CHUNK_CHARS = 8_000
 ELLIPSIS = "…"
+# Characters at a passage's end that may be cut back to a word boundary (``_trim``).
+TRIM_ROOM = 12
 
 
 class TextToken(NamedTuple):
@@ -166,16 +169,45 @@ def spans_at(
     return spans
 
 
-def _best_window(spans: list[tuple[int, int, str]], width: int) -> int:
-    """Start offset of the window of ``width`` chars holding the most distinct matches."""
-    best_start, best_score = spans[0][0], (-1, 0)
+def part_keys(tree: Node | None, language: str) -> frozenset[str]:
+    """Keys by which the query's words match in a language only as compound parts (``stöd``
+    and ``relation`` for ``stödrelationer``), not as a word of the query themselves."""
+    keys: set[str] = set()
+    parts: set[str] = set()
+    for word in _positive_words(tree):
+        if word.kind != "word":
+            continue
+        for entries in query_words(language, word.text):
+            for entry in entries:
+                keys.update(entry.keys)
+                parts.update(entry.parts)
+    return frozenset(parts - keys)
+
+
+def _positive_words(node: Node | None) -> list[Word]:
+    if node is None or isinstance(node, Not):
+        return []
+    if isinstance(node, Word):
+        return [node]
+    return [word for child in node.children for word in _positive_words(child)]
+
+
+def _best_window(
+    spans: list[tuple[int, int, str]], width: int, parts: frozenset[str] = frozenset()
+) -> int:
+    """Start offset of the best window of ``width`` chars: the most distinct keys that are
+    whole query words, then the most distinct keys of ``parts`` (a compound's parts alone
+    never beat the compound), then the most matches."""
+    best_start, best_score = spans[0][0], (-1, 0, 0)
     right = 0
     for left, (start, _end, _key) in enumerate(spans):
         right = max(right, left)
         while right + 1 < len(spans) and spans[right + 1][1] - start <= width:
             right += 1
         window = spans[left : right + 1]
-        score = (len({key for _, _, key in window}), len(window))
+        keys = {key for _, _, key in window}
+        whole = len(keys - parts)
+        score = (whole, len(keys) - whole, len(window))
         if score > best_score:
             best_score, best_start = score, start
     return best_start
@@ -194,14 +226,19 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def snippet(text: str, spans: list[tuple[int, int, str]], width: int = SNIPPET_CHARS) -> str:
+def snippet(
+    text: str, spans: list[tuple[int, int, str]], width: int = SNIPPET_CHARS,
+    parts: frozenset[str] = frozenset(),
+) -> str:
     """HTML: the passage of ``text`` with the most distinct matched words (``spans``, as
-    ``spans_at`` gives them), those in ``<mark>``, everything else escaped; the opening of
-    the text when nothing matches."""
+    ``spans_at`` gives them; keys in ``parts`` count below whole query words), those in
+    ``<mark>``, everything else escaped; the opening of the text when nothing matches."""
+    lead = width // 5  # context shown before the first match
     if spans:
-        first = _best_window(spans, width)
-        # Some context before the first match.
-        start = max(0, first - width // 5)
+        # The window chosen is the one shown: it starts ``lead`` chars into the passage and
+        # leaves room for the end to move back to a word boundary.
+        first = _best_window(spans, width - lead - TRIM_ROOM, parts)
+        start = max(0, first - lead)
     else:
         start = len(text) - len(text.lstrip())
     end = min(len(text), start + width)

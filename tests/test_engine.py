@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import re
 import shutil
 import threading
 import time
@@ -21,11 +22,12 @@ from searchsvc.engine import Engine, Snapshot
 from searchsvc.query import parse_query
 from searchsvc.request import SearchRequest, SuggestRequest
 from searchsvc.search import document, facet_counts, search
-from searchsvc.snippets import analyze_text
+from searchsvc.snippets import analyze_text, snippet
 from searchsvc.suggest import suggest, titles
 from searchsvc.syntax import BadQuery
 
 SCRIPT_ID = "test:script"
+OSTROBOTHNIA_ID = "seed:ostrobothnia:council-question-support-relationships"
 
 
 def suggest_words(snapshot: Snapshot, q: str, languages=(), limit: int = 10) -> list[dict]:
@@ -173,6 +175,43 @@ def test_snippets_mark_and_escape(snapshot: Snapshot) -> None:
     # Inflected forms are marked by their key.
     fi = search(snapshot, SearchRequest(q="tarkastuslautakunta", languages=("fi",)))
     assert any("<mark>tarkastuslautakunnan</mark>" in h["snippet"] for h in fi["hits"])
+
+
+def test_a_snippet_shows_the_whole_query_word_before_its_parts(snapshot: Snapshot) -> None:
+    """The Ostrobothnia answer says "stödrelationer" throughout, and "stödet" (a part of the
+    compound) early on: the passage shown holds the word searched for."""
+    result = search(snapshot, SearchRequest(q="stödrelationer"))
+    [hit] = [h for h in result["hits"] if h["id"] == OSTROBOTHNIA_ID]
+    assert "<mark>stödrelationer</mark>" in hit["snippet"]
+
+
+def test_a_compound_beats_its_parts_in_a_snippet_and_every_counted_match_is_shown() -> None:
+    filler = " ".join(["ord"] * 60)
+    text = f"Om stödet och relationer. {filler} Köp av stödrelationer. {filler}"
+    spans = [(text.index(w), text.index(w) + len(w), key) for w, key in
+             [("stödet", "stöd"), ("relationer", "relation"), ("stödrelationer", "stödrelation")]]
+    spans.sort()
+    shown = snippet(text, spans, parts=frozenset({"stöd", "relation"}))
+    assert "<mark>stödrelationer</mark>" in shown and "<mark>stödet</mark>" not in shown
+    # The window chosen for holding both words is the passage shown, not one cut short.
+    words = ["x" * 9] * 100
+    words[10], words[33], words[100 - 6] = "alpha", "beta", "alpha beta"
+    text = " ".join(words)
+    spans = [(m.start(), m.end(), m.group()) for m in re.finditer("alpha|beta", text)]
+    shown = snippet(text, spans)
+    assert shown.count("<mark>") == 2 and "<mark>alpha</mark> <mark>beta</mark>" in shown
+
+
+def test_an_english_word_finds_its_irregular_plural(snapshot: Snapshot) -> None:
+    """``child`` finds records that say only "children", and marks that word."""
+    result = search(snapshot, SearchRequest(q="child", languages=("en",), size=100))
+    bodies = {h["id"]: (document(snapshot, h["id"], "en") or {})["body"].lower()
+              for h in result["hits"]}
+    plural_only = [i for i, body in bodies.items()
+                   if "children" in body and not re.search(r"\bchild\b", body)]
+    assert plural_only
+    hit = next(h for h in result["hits"] if h["id"] == plural_only[0])
+    assert "<mark>children</mark>" in hit["snippet"].lower()
 
 
 def test_markup_in_records_comes_back_escaped(snapshot: Snapshot) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from indexer import generations
 from indexer.build import rebuild
-from indexer.contract import LANGUAGES, read_words
+from indexer.contract import LANGUAGES, SCHEMA_VERSION, read_words
 from indexer.update import update
 from searchsvc.engine import Engine
 from searchsvc.request import SearchRequest, SuggestRequest
@@ -192,6 +192,21 @@ def test_an_unreadable_expiry_is_a_bad_record(corpus: Path, tmp_path: Path) -> N
 
 def test_update_without_an_index_rebuilds(corpus: Path, tmp_path: Path) -> None:
     report = update([corpus], tmp_path / "index", jobs=1, today=TODAY)
+    assert report.mode == "rebuild" and report.published
+
+
+def test_update_over_a_generation_of_an_older_analysis_rebuilds(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A generation of an older schema version holds terms of an older analysis: records
+    added to it would be analysed differently from the rest, so it is rebuilt instead."""
+    index_dir = tmp_path / "index"
+    rebuild([corpus], index_dir, jobs=1, today=TODAY)
+    published = generations.current_generation(index_dir)
+    manifest = generations.read_manifest(published)
+    (published / "manifest.json").write_text(
+        json.dumps({**manifest, "schema_version": SCHEMA_VERSION - 1}), encoding="utf-8")
+    report = update([corpus], index_dir, jobs=1, today=TODAY)
     assert report.mode == "rebuild" and report.published
 
 

@@ -23,6 +23,7 @@ from indexer.contract import (
     stored_text_in,
     title_field,
 )
+from searchsvc.crosslang import across_languages
 from searchsvc.limits import FACETS
 from searchsvc.query import ParsedQuery, compile_query
 from searchsvc.ranking import top_documents
@@ -54,6 +55,9 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
     query = request.query
     ranked = request.sort == "relevance" and not query.matches_everything
     scored = snapshot.scored(query.whoosh, query.tiers if ranked else ())
+    widened = across_languages(snapshot, query, scored) if request.cross_lang else None
+    if widened is not None:
+        scored = widened.scored
     filters = _filters(snapshot, request)
     docs = _intersect(scored.matches, filters.values())
     total = int(np.count_nonzero(docs))
@@ -71,6 +75,9 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
             top = top_documents(scored.scores, docs, first + request.size, scored.tiers)
             chosen = list(top[first:])
         terms = query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
+        if widened is not None:
+            terms = {f: terms.get(f, set()) | widened.terms.get(f, set())
+                     for f in terms.keys() | widened.terms.keys()}
         marks = _Marks(snapshot, terms, [d for d, _ in chosen])
         hits = [_hit(snapshot, d, s, marks, request.ui) for d, s in chosen]
 

@@ -1,0 +1,230 @@
+"""Searching across the official languages (``cross_lang=1``): a Finnish query also finds
+Swedish records, and a Swedish query Finnish ones.
+
+Both ways are learned from the twin records (a Swedish court decision and its Finnish twin,
+``parallel_id``) and read once per worker and generation (``Bridge``):
+
+- **translations**: each plain word is also looked up by its keys' translations
+  (``translations.tsv`` of the generation, ``indexer.contract``; a compound without a
+  translation of its own by the translations of all its parts) in the other language's
+  title, body and compound-part fields, weighted ``TRANSLATION_WEIGHT`` × the translation's
+  weight, below the word itself;
+- **twins**: a record also scores ``TWIN_SHARE`` of its twin's score, and holds the words its
+  twin holds: a Swedish abstract is found through the full text of its Finnish twin.
+
+A record matches if it matches the query, if it holds (itself or through translations) at
+least ``REQUIRED_SHARE`` of the query's words (all of one or two), or if its twin does. Under
+``sort=relevance`` the records holding more of the words in any language (itself, through
+translations or through its twin) come first, then the query's own order
+(``searchsvc.ranking``: the query's own words and language before translations), then the
+score.
+
+Only queries of plain words are widened: with phrases, operators, prefixes, fuzzy words,
+field restrictions or excluded words a query means exactly what it says, and ``cross_lang``
+leaves it as it is. Per query the work is a lexicon lookup per word and key and sums over
+the generation's term arrays (``searchsvc.scoring``); no scan of the index.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from whoosh import query as whoosh_query
+
+from indexer.analysis import query_words
+from indexer.contract import (
+    TWIN_LANGUAGES,
+    Translations,
+    body_field,
+    parts_field,
+    read_translations,
+    title_field,
+    title_parts_field,
+    twin_pairs,
+)
+from indexer.lexicon import WordKeys
+from searchsvc.query import ParsedQuery
+from searchsvc.scoring import Scored
+from searchsvc.syntax import All, Node, Word
+
+if TYPE_CHECKING:
+    from searchsvc.snapshot import Snapshot
+
+TRANSLATION_WEIGHT = 0.5
+TWIN_SHARE = 0.5
+REQUIRED_SHARE = 1 / 2
+
+HighlightTerms = dict[str, set[str]]
+
+
+class Bridge:
+    """What one generation knows across its languages: the term translations and the twin of
+    each record (doc number -> its twin's doc number, -1 for none)."""
+
+    def __init__(self, translations: Translations, twins: np.ndarray) -> None:
+        self.translations = translations
+        self.twins = twins
+
+    @classmethod
+    def read(cls, generation: Path, reader: Any) -> Bridge:
+        twins = np.full(reader.doc_count_all(), -1, dtype=np.int32)
+        for finnish, swedish in twin_pairs(reader):
+            twins[finnish], twins[swedish] = swedish, finnish
+        return cls(read_translations(generation), twins)
+
+
+class Bridges:
+    """A generation's ``Bridge``, read on first use, once (``Snapshot.bridge``)."""
+
+    def __init__(self, generation: Path, reader: Any) -> None:
+        self._generation, self._reader = generation, reader
+        self._bridge: Bridge | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Bridge:
+        if self._bridge is None:
+            with self._lock:
+                if self._bridge is None:
+                    self._bridge = Bridge.read(self._generation, self._reader)
+        return self._bridge
+
+
+def plain_words(tree: Node | None) -> list[Word] | None:
+    """The words of a query made of plain words only; None for any other query."""
+    children = tree.children if isinstance(tree, All) else (tree,)
+    if not children or not all(
+        isinstance(c, Word) and c.kind == "word" and not c.title for c in children
+    ):
+        return None
+    return [c for c in children if isinstance(c, Word)]
+
+
+def _fields(language: str) -> list[str]:
+    return [title_field(language), body_field(language), title_parts_field(language),
+            parts_field(language)]
+
+
+def _translated_terms(
+    choices: list[tuple[str, float]], target: str
+) -> list[whoosh_query.Query]:
+    return [
+        whoosh_query.Term(field, key, boost=TRANSLATION_WEIGHT * weight)
+        for key, weight in choices
+        for field in _fields(target)
+    ]
+
+
+def _entry_query(
+    entry: WordKeys, lexicon: dict[str, list[tuple[str, float]]], target: str
+) -> whoosh_query.Query | None:
+    """A word's keys' translations; without any, all its parts' translations, if each part
+    has one."""
+    terms = [t for key in entry.keys for t in _translated_terms(lexicon.get(key, []), target)]
+    if terms:
+        return whoosh_query.Or(terms)
+    parts = [_translated_terms(lexicon.get(part, []), target) for part in entry.parts]
+    if len(parts) > 1 and all(parts):
+        return whoosh_query.And([whoosh_query.Or(terms) for terms in parts])
+    return None
+
+
+def translated(word: Word, translations: Translations) -> whoosh_query.Query | None:
+    """A word in the other official language: the translations of its keys as Finnish and as
+    Swedish (the query does not say its language), every position of it translated."""
+    per_language = []
+    for source in TWIN_LANGUAGES:
+        target = next(lang for lang in TWIN_LANGUAGES if lang != source)
+        lexicon = translations.get(source, {})
+        positions = []
+        for entries in query_words(source, word.text):
+            found = [q for e in entries if (q := _entry_query(e, lexicon, target)) is not None]
+            if not found:
+                break
+            positions.append(found[0] if len(found) == 1 else whoosh_query.Or(found))
+        else:
+            if positions:
+                per_language.append(
+                    positions[0] if len(positions) == 1 else whoosh_query.And(positions))
+    if not per_language:
+        return None
+    return per_language[0] if len(per_language) == 1 else whoosh_query.Or(per_language)
+
+
+def _has_keys(word: Word) -> bool:
+    """Whether the query kept the word (it has a tier): a key in some language."""
+    return any(query_words(language, word.text) for language in ("fi", "sv", "en"))
+
+
+def _content_word(word: Word) -> bool:
+    """Not a stop word of either official language (``på``, ``oli``): a word a record is
+    expected to hold in both."""
+    return all(query_words(language, word.text) for language in TWIN_LANGUAGES)
+
+
+def required_words(count: int) -> int:
+    """How many of a query's words a record must hold to be found through translations."""
+    return count if count <= 2 else math.ceil(REQUIRED_SHARE * count)
+
+
+@dataclass(frozen=True)
+class Widened:
+    scored: Scored
+    # The translations' terms per field, for snippets and marking.
+    terms: HighlightTerms
+
+
+def across_languages(snapshot: Snapshot, query: ParsedQuery, scored: Scored) -> Widened:
+    """The query's scores, matches and tiers widened through translations and twins."""
+    words = plain_words(query.tree)
+    if words is None:
+        return Widened(scored, {})
+    words = [word for word in words if _has_keys(word)]
+    if not words or len(words) != len(query.tiers) or not any(map(_content_word, words)):
+        return Widened(scored, {})
+    bridge = snapshot.bridge()
+    scorer = snapshot.scorer
+    memo: dict[whoosh_query.Query, Scored] = {}
+    held = np.zeros(scorer.size, dtype=np.int32)
+    scores = scored.scores.copy()
+    terms: HighlightTerms = {}
+    content = 0
+    through_translation = np.zeros(scorer.size, dtype=bool)
+    for word, tier in zip(words, query.tiers, strict=True):
+        if not _content_word(word):
+            continue
+        content += 1
+        holds = scorer.matches(tier.held, memo)
+        other = translated(word, bridge.translations)
+        if other is not None:
+            found = scorer.score(other, memo)
+            through_translation |= found.matches & ~holds
+            holds = holds | found.matches
+            scores += found.scores
+            _collect_terms(other, terms)
+        held += holds
+    live = snapshot.columns.live
+    matches = (scored.matches | (through_translation & (held >= required_words(content)))) & live
+    twins = bridge.twins
+    paired = np.flatnonzero(twins >= 0)
+    partner = twins[paired]
+    with_twin = scores.copy()
+    with_twin[paired] += TWIN_SHARE * np.where(matches[partner], scores[partner], 0.0)
+    held[paired] = np.maximum(held[paired], np.where(matches[partner], held[partner], 0))
+    matches[paired] |= matches[partner] & live[paired]
+    with_twin[~matches] = 0.0
+    tiers = None
+    if scored.tiers is not None:
+        tiers = held.astype(np.int64) * (int(scored.tiers.max(initial=0)) + 1) + scored.tiers
+    return Widened(Scored(with_twin, matches, tiers), terms)
+
+
+def _collect_terms(q: whoosh_query.Query, terms: HighlightTerms) -> None:
+    highlighted = {f(lang) for lang in TWIN_LANGUAGES for f in (title_field, body_field)}
+    for leaf in q.leaves():
+        if isinstance(leaf, whoosh_query.Term) and leaf.fieldname in highlighted:
+            terms.setdefault(leaf.fieldname, set()).add(str(leaf.text))

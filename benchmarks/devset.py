@@ -1,6 +1,6 @@
 """A harder development set than ``tests/relevance/``, generated from the records themselves.
 
-Two kinds of queries, made by code from the shipped corpus (no hand-picked answers):
+Three kinds of queries, made by code from the corpus (no hand-picked answers):
 
 - ``tag``: each Helsinki filing label (the records' ``classification``) is a query, judged by
   the records filed under it. The label is kept in the record's stored ``extra`` and never
@@ -8,19 +8,25 @@ Two kinds of queries, made by code from the shipped corpus (no hand-picked answe
 - ``twin sv→fi`` and ``twin fi→sv``: the first words of a court decision's abstract in one
   language are the query, its twin in the other official language (``parallel_id``) the only
   relevant record. The record the words were taken from is left out of its own ranking.
+- ``known-item fi|sv|en``: two long words of a record's first paragraph, as someone
+  who remembers a decision types them, judged by that record alone. Every word is in the
+  answer, so this kind guards ranking against losses more than it measures new matching.
 
 Figures per query language and per kind, at a cutoff of 10: ``hit@10`` (a relevant record in
 the top ten, what ``benchmarks.relevance`` calls recall@10), ``recall@10`` (the share of the
 relevant records in the top ten, of at most ten), MRR@10, binary nDCG@10, and the share of
 queries that find nothing (but the record they were taken from).
 
-Run ``python -m benchmarks.devset`` to compare Snowball stemming alone with today's analysis,
-both indexed from the shipped corpus and searched through ``searchsvc.query.build_query`` as in
-``benchmarks.relevance``.
+Run ``python -m benchmarks.devset`` to compare Snowball stemming alone (every word required,
+straight on whoosh) with today's ``/search`` (the real Falcon app, query language, ranking and
+all), over all records of ``../shared/records`` when they are there (``--corpus PATH`` for
+others, e.g. ``--corpus corpus`` for the shipped corpus in a minute).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import math
 import re
 import sys
@@ -31,9 +37,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index
-
 from benchmarks.relevance import build_index
+from indexer.analysis import stop_words
 from indexer.normalize import iter_records
 from indexer.records import Record
 from indexer.vocabulary import Vocabulary
@@ -52,6 +57,11 @@ TWIN_LANGUAGES = ("fi", "sv")
 # A word: letters, possibly joined by hyphens (``hälso-``, ``EG-direktivet``); numbers, dates
 # and section marks are left out, they would match across languages as identifiers.
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]*)*")
+KNOWN_ITEM_WORDS = 2
+KNOWN_ITEM_MIN_LETTERS = 6  # short words are mostly function words and numbers spelled out
+KNOWN_ITEM_QUERIES_PER_LANGUAGE = 100
+KNOWN_ITEM_COMMON_SHARE = 0.02
+KNOWN_ITEM_LANGUAGES = ("fi", "sv", "en")
 
 
 @dataclass(frozen=True)
@@ -87,8 +97,9 @@ def abstract_words(text: str, count: int = TWIN_WORDS) -> str:
     return " ".join(_WORD.findall(first_paragraph)[:count])
 
 
-def twin_queries(records: Iterable[Record], per_direction: int = TWIN_QUERIES_PER_DIRECTION
-                 ) -> list[DevQuery]:
+def twin_queries(
+    records: Iterable[Record], per_direction: int = TWIN_QUERIES_PER_DIRECTION
+) -> list[DevQuery]:
     """Cross-language twin retrieval: a Swedish abstract's first words find the Finnish twin,
     and the reverse, for an evenly spaced sample of the pairs sorted by id."""
     by_id = {r.id: r for r in records}
@@ -112,8 +123,65 @@ def twin_queries(records: Iterable[Record], per_direction: int = TWIN_QUERIES_PE
     return queries
 
 
+def distinctive_words(
+    text: str, language: str, common: frozenset[str] = frozenset(), count: int = KNOWN_ITEM_WORDS
+) -> str:
+    """``count`` different long words of a text's first paragraph that has so many (a
+    question's first line is only its number), evenly spaced, in order; none of the stop
+    words or the ``common`` words (casefolded)."""
+    stops = stop_words(language) | common
+    for paragraph in text.split("\n"):
+        seen: dict[str, str] = {}
+        for word in _WORD.findall(paragraph):
+            folded = word.casefold()
+            if len(word) >= KNOWN_ITEM_MIN_LETTERS and folded not in stops and folded not in seen:
+                seen[folded] = word
+        chosen = list(seen.values())
+        if len(chosen) >= count:
+            step = len(chosen) / count
+            return " ".join(chosen[int(i * step)] for i in range(count))
+    return ""
+
+
+def common_words(texts: Iterable[str], share: float = KNOWN_ITEM_COMMON_SHARE) -> frozenset[str]:
+    """Words (casefolded) in more than ``share`` of the texts: a source's boilerplate ("To ask
+    the Secretary of State") that nobody types to find one record."""
+    counts: dict[str, int] = defaultdict(int)
+    total = 0
+    for text in texts:
+        total += 1
+        for word in {w.casefold() for w in _WORD.findall(text)}:
+            counts[word] += 1
+    return frozenset(word for word, n in counts.items() if n > share * total)
+
+
+def known_item_queries(
+    records: Iterable[Record], per_language: int = KNOWN_ITEM_QUERIES_PER_LANGUAGE
+) -> list[DevQuery]:
+    """Per language, records chosen by a hash of their id (so the choice does not depend on
+    the order or the size of the corpus), each found by a few of its own words."""
+
+    def rank(record: Record) -> str:
+        return hashlib.sha1(record.id.encode("utf-8")).hexdigest()
+
+    queries = []
+    for language in KNOWN_ITEM_LANGUAGES:
+        in_language = [r for r in records if r.language == language]
+        common = common_words(r.body for r in in_language)
+        chosen = 0
+        for record in sorted(in_language, key=rank):
+            words = distinctive_words(record.body, language, common)
+            if not words:
+                continue
+            queries.append(DevQuery(words, language, f"known-item {language}", (record.id,)))
+            chosen += 1
+            if chosen == per_language:
+                break
+    return queries
+
+
 def development_set(records: Sequence[Record]) -> list[DevQuery]:
-    return tag_queries(records) + twin_queries(records)
+    return tag_queries(records) + twin_queries(records) + known_item_queries(records)
 
 
 # --- running and scoring ----------------------------------------------------------------------
@@ -146,8 +214,9 @@ class DevResult:
     @property
     def ndcg(self) -> float:
         dcg = sum(1 / math.log2(rank + 1) for rank, rel in enumerate(self.relevance(), 1) if rel)
-        ideal = sum(1 / math.log2(rank + 1)
-                    for rank in range(1, min(len(self.query.relevant), CUTOFF) + 1))
+        ideal = sum(
+            1 / math.log2(rank + 1) for rank in range(1, min(len(self.query.relevant), CUTOFF) + 1)
+        )
         return dcg / ideal
 
 
@@ -166,8 +235,29 @@ def index_search(ix, stem_only: bool = False) -> Callable[[str, str | None], lis
     return search
 
 
-def run(search: Callable[[str, str | None], list[str]], queries: Sequence[DevQuery]
-        ) -> list[DevResult]:
+def api_search(index_dir: Path, **params: str) -> Callable[[str, str | None], list[str]]:
+    """Through the real Falcon app's ``/search`` (defaults for everything but ``params``),
+    with the record a query was taken from left out of the ranking."""
+    from falcon import testing
+
+    from searchsvc.app import create_app
+    from searchsvc.settings import Settings
+
+    client = testing.TestClient(create_app(Settings(index_dir=index_dir)))
+
+    def search(q: str, leave_out: str | None) -> list[str]:
+        answer = client.simulate_get("/search", params={"q": q, "size": str(CUTOFF + 1), **params})
+        if answer.status_code == 400:
+            return []
+        assert answer.status_code == 200, answer.text
+        return [hit["id"] for hit in answer.json["hits"] if hit["id"] != leave_out][:CUTOFF]
+
+    return search
+
+
+def run(
+    search: Callable[[str, str | None], list[str]], queries: Sequence[DevQuery]
+) -> list[DevResult]:
     return [DevResult(q, search(q.q, q.source)) for q in queries]
 
 
@@ -201,25 +291,39 @@ def table(runs: dict[str, list[DevResult]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    from indexer.build import rebuild
-    from indexer.generations import current_generation
+def default_corpus() -> list[Path]:
+    shared = ROOT.parent / "shared" / "records"
+    return [shared] if shared.is_dir() else [ROOT / "corpus"]
 
-    corpus = [ROOT / "corpus"]
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from indexer.build import rebuild
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.devset", description=__doc__)
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        type=Path,
+        help="records to index and draw queries from (repeatable); default: "
+        "../shared/records if there, else the shipped corpus",
+    )
+    args = parser.parse_args(argv)
+    corpus = args.corpus or default_corpus()
     started = time.monotonic()
     queries = development_set(load_records(corpus))
     kinds: dict[str, int] = defaultdict(int)
     for q in queries:
         kinds[q.kind] += 1
-    print(f"development set: {len(queries)} queries over the shipped corpus "
-          f"({', '.join(f'{kind}: {n}' for kind, n in sorted(kinds.items()))})")
+    print(
+        f"development set: {len(queries)} queries over {', '.join(map(str, corpus))} "
+        f"({', '.join(f'{kind}: {n}' for kind, n in sorted(kinds.items()))})"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         stem_index = build_index(Path(tmp) / "stem", corpus, stem_only=True)
         rebuild(corpus, Path(tmp) / "final")
-        final_index = index.open_dir(str(current_generation(Path(tmp) / "final")))
         runs = {
             "stock Snowball": run(index_search(stem_index, stem_only=True), queries),
-            "today": run(index_search(final_index), queries),
+            "/search": run(api_search(Path(tmp) / "final"), queries),
         }
     print(table(runs))
     print(f"({time.monotonic() - started:.0f} s)")

@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from benchmarks.devset import (
+    KNOWN_ITEM_LANGUAGES,
+    KNOWN_ITEM_WORDS,
     TAG_FIELD,
     TWIN_WORDS,
     DevQuery,
     DevResult,
     abstract_words,
+    common_words,
     development_set,
     load_records,
 )
@@ -41,9 +44,18 @@ def test_the_set_is_the_same_whatever_the_order_of_the_records(records, queries)
 def test_every_kind_is_there_and_every_query_is_judged(records, queries):
     ids = {r.id for r in records}
     kinds = {q.kind for q in queries}
-    assert kinds == {"tag", "twin sv→fi", "twin fi→sv"}
+    assert kinds == {
+        "tag",
+        "twin sv→fi",
+        "twin fi→sv",
+        "known-item fi",
+        "known-item sv",
+        "known-item en",
+    }
     assert sum(q.kind == "tag" for q in queries) >= 40
     assert sum(q.kind.startswith("twin") for q in queries) >= 200
+    for language in KNOWN_ITEM_LANGUAGES:
+        assert sum(q.kind == f"known-item {language}" for q in queries) == 100
     for q in queries:
         assert q.q.strip() and q.relevant, q
         assert set(q.relevant) <= ids, q
@@ -59,9 +71,11 @@ def test_the_filing_label_is_stored_not_searched(records):
         assert not schema["extra"].indexed
         for record in tagged:
             document = record_to_document(record)
-            holding_label = [name for name, value in document.items()
-                             if name in schema and schema[name].indexed
-                             and value == record.extra[TAG_FIELD]]
+            holding_label = [
+                name
+                for name, value in document.items()
+                if name in schema and schema[name].indexed and value == record.extra[TAG_FIELD]
+            ]
             assert holding_label == [], (record.id, holding_label)
 
 
@@ -84,6 +98,24 @@ def test_a_twin_query_comes_from_the_other_twin_not_from_the_answer(records, que
         assert q.q == abstract_words(source.body) and len(q.q.split()) == TWIN_WORDS
         assert q.q.casefold() not in answer.title.casefold()
         assert q.q.casefold() not in answer.body.casefold()
+
+
+def test_a_known_item_query_is_two_uncommon_words_of_its_answer(records, queries):
+    by_id = {r.id: r for r in records}
+    known = [q for q in queries if q.kind.startswith("known-item")]
+    common = {
+        lang: common_words(r.body for r in records if r.language == lang)
+        for lang in KNOWN_ITEM_LANGUAGES
+    }
+    assert "secretary" in common["en"]
+    for q in known:
+        (answer_id,) = q.relevant
+        answer = by_id[answer_id]
+        assert q.source is None and answer.language == q.lang
+        words = q.q.split()
+        assert len(words) == len(set(words)) == KNOWN_ITEM_WORDS, q
+        for word in words:
+            assert word in answer.body and word.casefold() not in common[q.lang], (q, word)
 
 
 def test_the_figures_of_a_ranking():

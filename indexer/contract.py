@@ -12,7 +12,8 @@ A generation directory::
     words-<lang>.tsv     the words people type, sorted, ``word<TAB>texts`` per line: in how many
                          titles and bodies of that language the word occurs (spelling, completion)
     translations.tsv     the fi<->sv term lexicon learned from the twin records
-                         (``indexer.translations``), sorted, one translation a line:
+                         (``indexer.translations``), one translation a line, by language
+                         and key, a key's translations best first:
                          ``from<TAB>key<TAB>to<TAB>key<TAB>weight``: an index key (of the body or
                          compound-parts fields) of language ``from``, a key of language ``to``
                          it translates to, and how strongly (0-1, Dice over the twin pairs);

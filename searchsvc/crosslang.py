@@ -13,11 +13,11 @@ Both ways are learned from the twin records (a Swedish court decision and its Fi
   twin holds: a Swedish abstract is found through the full text of its Finnish twin.
 
 A record matches if it matches the query, if it holds (itself or through translations) at
-least ``REQUIRED_SHARE`` of the query's words (all of one or two), or if its twin does. Under
-``sort=relevance`` the records holding more of the words in any language (itself, through
-translations or through its twin) come first, then the query's own order
-(``searchsvc.ranking``: the query's own words and language before translations), then the
-score.
+least ``REQUIRED_SHARE`` of the query's content words (all of one or two; stop words of
+either official language do not count), or if its twin does. Under ``sort=relevance`` the
+records holding more of the words in any language (itself, through translations or through
+its twin) come first; among those, the query's own matches, in the query's own order
+(``searchsvc.ranking``), before what translations and twins add; then the score.
 
 Only queries of plain words are widened: with phrases, operators, prefixes, fuzzy words,
 field restrictions or excluded words a query means exactly what it says, and ``cross_lang``
@@ -48,7 +48,7 @@ from indexer.contract import (
     twin_pairs,
 )
 from indexer.lexicon import WordKeys
-from searchsvc.query import ParsedQuery
+from searchsvc.query import ParsedQuery, compile_query
 from searchsvc.scoring import Scored
 from searchsvc.syntax import All, Node, Word
 
@@ -183,8 +183,10 @@ def across_languages(snapshot: Snapshot, query: ParsedQuery, scored: Scored) -> 
     words = plain_words(query.tree)
     if words is None:
         return Widened(scored, {})
+    # One tier per word with a key in some language (``searchsvc.query``).
     words = [word for word in words if _has_keys(word)]
-    if not words or len(words) != len(query.tiers) or not any(map(_content_word, words)):
+    content = [_content_word(word) for word in words]
+    if len(words) != len(query.tiers) or not any(content):
         return Widened(scored, {})
     bridge = snapshot.bridge()
     scorer = snapshot.scorer
@@ -192,13 +194,14 @@ def across_languages(snapshot: Snapshot, query: ParsedQuery, scored: Scored) -> 
     held = np.zeros(scorer.size, dtype=np.int32)
     scores = scored.scores.copy()
     terms: HighlightTerms = {}
-    content = 0
     through_translation = np.zeros(scorer.size, dtype=bool)
-    for word, tier in zip(words, query.tiers, strict=True):
-        if not _content_word(word):
+    for word, tier, counted in zip(words, query.tiers, content, strict=True):
+        if not counted:
             continue
-        content += 1
-        holds = scorer.matches(tier.held, memo)
+        # The word alone or in a compound; in a record the query matches, also its parts
+        # standing apart.
+        holds = scorer.matches(tier.held, memo) | (
+            scored.matches & scorer.matches(compile_query(word.text).whoosh, memo))
         other = translated(word, bridge.translations)
         if other is not None:
             found = scorer.score(other, memo)
@@ -208,7 +211,8 @@ def across_languages(snapshot: Snapshot, query: ParsedQuery, scored: Scored) -> 
             _collect_terms(other, terms)
         held += holds
     live = snapshot.columns.live
-    matches = (scored.matches | (through_translation & (held >= required_words(content)))) & live
+    enough = through_translation & (held >= required_words(sum(content)))
+    matches = (scored.matches | enough) & live
     twins = bridge.twins
     paired = np.flatnonzero(twins >= 0)
     partner = twins[paired]
@@ -219,7 +223,8 @@ def across_languages(snapshot: Snapshot, query: ParsedQuery, scored: Scored) -> 
     with_twin[~matches] = 0.0
     tiers = None
     if scored.tiers is not None:
-        tiers = held.astype(np.int64) * (int(scored.tiers.max(initial=0)) + 1) + scored.tiers
+        own = int(scored.tiers.max(initial=0)) + 1
+        tiers = (held.astype(np.int64) * 2 + scored.matches) * own + scored.tiers
     return Widened(Scored(with_twin, matches, tiers), terms)
 
 

@@ -252,8 +252,9 @@ def building(
             report.generation, report.unchanged = published.name, True
             return
         report.generation = generations.new_generation_name()
+        base = generations.generations_dir(index_dir) / report.base if report.base else None
         with report.phase("translations"):
-            write_translations(path)
+            write_translations(path, base)
         with open(path / LABELS_FILE, "w", encoding="utf-8") as handle:
             json.dump(labels, handle, ensure_ascii=False, sort_keys=True)
         generations.write_manifest(path, report.manifest(build.corpus))

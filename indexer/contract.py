@@ -12,8 +12,10 @@ A generation directory::
     words-<lang>.tsv     the words people type, sorted, ``word<TAB>texts`` per line: in how many
                          titles and bodies of that language the word occurs (spelling, completion)
     translations.tsv     the fi<->sv term lexicon learned from the twin records
-                         (``indexer.translations``), one translation a line, by language
-                         and key, a key's translations best first:
+                         (``indexer.translations``): first ``#twins<TAB>pairs<TAB>digest``
+                         (how many twin pairs it was learned from, and a digest of them),
+                         then one translation a line, by language and key, a key's
+                         translations best first:
                          ``from<TAB>key<TAB>to<TAB>key<TAB>weight``: an index key (of the body or
                          compound-parts fields) of language ``from``, a key of language ``to``
                          it translates to, and how strongly (0-1, Dice over the twin pairs);
@@ -44,6 +46,7 @@ SCHEMA_VERSION = 5
 MANIFEST_FILE = "manifest.json"
 LABELS_FILE = "labels.json"
 TRANSLATIONS_FILE = "translations.tsv"
+TWINS_LINE = "#twins"
 # The languages the twin records link (``parallel_id``), and so the translations.
 TWIN_LANGUAGES = ("fi", "sv")
 
@@ -191,12 +194,24 @@ def read_translations(generation: Path) -> Translations:
         return found
     with open(path, encoding="utf-8") as handle:
         for line in handle:
+            if line.startswith(TWINS_LINE):
+                continue
             source, key, _target, translation, weight = line.rstrip("\n").split("\t")
             found[source].setdefault(key, []).append((translation, float(weight)))
     for keys in found.values():
         for choices in keys.values():
             choices.sort(key=lambda choice: (-choice[1], choice[0]))
     return found
+
+
+def read_twins_digest(generation: Path) -> str | None:
+    """The digest of the twin records a generation's translations were learned from."""
+    path = generation / TRANSLATIONS_FILE
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        first = handle.readline().rstrip("\n").split("\t")
+    return first[2] if first[0] == TWINS_LINE and len(first) == 3 else None
 
 
 # --- twin records ---------------------------------------------------------------------------

@@ -13,13 +13,17 @@ gives aligned units:
     -> each key's ``TOP`` best translations with Dice >= ``MIN_DICE``, both ways
 
 and ``write_translations`` writes them beside the index as ``translations.tsv``
-(``indexer.contract``), once per generation, after the index is written. The service reads
+(``indexer.contract``), once per generation, after the index is written. An update whose
+twin records are those of the generation it started from (the same ids and content hashes,
+``twins_digest``) copies that generation's lexicon instead of learning it again. The service reads
 the file through the contract (``searchsvc.crosslang``). A generation without twin pairs gets
 an empty file: no translations.
 """
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -28,7 +32,14 @@ from whoosh import index
 from whoosh.reading import IndexReader
 
 from indexer.analysis import parts_analyzer, text_analyzer
-from indexer.contract import TRANSLATIONS_FILE, Translations, stored_text_in, twin_pairs
+from indexer.contract import (
+    TRANSLATIONS_FILE,
+    TWINS_LINE,
+    Translations,
+    read_twins_digest,
+    stored_text_in,
+    twin_pairs,
+)
 
 MIN_UNITS = 2  # a key in fewer units is noise (a name, a typo)
 MAX_SHARE = 0.5  # a key in more units than this share says little
@@ -132,27 +143,45 @@ def _pairs_held_together(
     return codes, counts.astype(np.int64)
 
 
-def translations_of(reader: IndexReader) -> Translations:
+def translations_of(reader: IndexReader, pairs: list[tuple[int, int]]) -> Translations:
     """The lexicon learned from an index's twin pairs."""
     units: list[Unit] = []
-    for fi, sv in twin_pairs(reader):
+    for fi, sv in pairs:
         finnish, swedish = reader.stored_fields(fi), reader.stored_fields(sv)
         units.extend(aligned_units(stored_text_in(finnish, "fi"), stored_text_in(swedish, "sv")))
     return learn(units)
 
 
-def write_translations(generation: Path) -> int:
-    """Learn the lexicon of the index in ``generation`` and write it beside the index; the
-    number of translations written."""
+def twins_digest(reader: IndexReader, pairs: list[tuple[int, int]]) -> str:
+    """What the lexicon is learned from: the twin pairs' ids and content hashes, and how it
+    is learned. Equal digests learn equal lexicons."""
+    ids = list(reader.column_reader("id"))
+    hashes = list(reader.column_reader("content_hash"))
+    digest = hashlib.sha1(repr((MIN_UNITS, MAX_SHARE, MIN_DICE, TOP, MIN_KEY,
+                                PARAGRAPH_RATIO)).encode())
+    for pair in sorted((ids[fi], hashes[fi], ids[sv], hashes[sv]) for fi, sv in pairs):
+        digest.update(repr(pair).encode())
+    return digest.hexdigest()
+
+
+def write_translations(generation: Path, base: Path | None = None) -> bool:
+    """Learn the lexicon of the index in ``generation`` and write it beside the index; with
+    ``base`` (the generation an update started from), copy the base's instead when it was
+    learned from the same twin records (``twins_digest``). Whether it was learned anew."""
+    path = generation / TRANSLATIONS_FILE
+    path.unlink(missing_ok=True)  # never write into a file shared with another generation
     with index.open_dir(str(generation)).reader() as reader:
-        found = translations_of(reader)
-    lines = [
+        pairs = list(twin_pairs(reader))
+        digest = twins_digest(reader, pairs)
+        if base is not None and read_twins_digest(base) == digest:
+            shutil.copyfile(base / TRANSLATIONS_FILE, path)
+            return False
+        found = translations_of(reader, pairs)
+    lines = [f"{TWINS_LINE}\t{len(pairs)}\t{digest}\n"] + [
         f"{source}\t{key}\t{target}\t{translation}\t{weight:.4f}\n"
         for source, target in (("fi", "sv"), ("sv", "fi"))
         for key, choices in sorted(found[source].items())
         for translation, weight in choices
     ]
-    path = generation / TRANSLATIONS_FILE
-    path.unlink(missing_ok=True)  # never write into a file shared with another generation
     path.write_text("".join(lines), encoding="utf-8")
-    return len(lines)
+    return True

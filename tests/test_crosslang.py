@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from falcon import testing
 
-from indexer.contract import TRANSLATIONS_FILE, read_translations
+from indexer.contract import TRANSLATIONS_FILE, read_translations, read_twins_digest
 from indexer.generations import current_generation
 from indexer.translations import MIN_DICE, TOP, aligned_units, keys, learn
+from indexer.update import update
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
@@ -69,7 +70,9 @@ def test_abstract_paragraphs_are_aligned_one_to_one_when_their_lengths_agree():
 
 def test_each_generation_holds_its_translations_through_the_contract(small_index):
     generation = current_generation(small_index)
-    lines = (generation / TRANSLATIONS_FILE).read_text(encoding="utf-8").splitlines()
+    header, *lines = (generation / TRANSLATIONS_FILE).read_text(encoding="utf-8").splitlines()
+    assert header.split("\t")[:2] == ["#twins", "20"]
+    assert read_twins_digest(generation) == header.split("\t")[2]
     assert lines
     rows = [line.split("\t") for line in lines]
     assert rows == sorted(rows, key=lambda row: (row[0], row[1], -float(row[4])))
@@ -202,3 +205,41 @@ def test_the_query_s_own_results_rank_first(shipped_index):
         languages = {client.simulate_get(f"/documents/{doc}").json["language"]
                      for doc in widened[len(own) :]}
         assert other in languages, q
+
+
+# --- updates ----------------------------------------------------------------------------------
+
+
+def _changed(corpus: Path, pick, change) -> None:
+    """Change the first record of the corpus that ``pick`` accepts."""
+    path = corpus / "records" / "records.jsonl"
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    record = next(r for r in records if pick(r))
+    change(record)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+
+
+def test_an_update_learns_the_lexicon_again_only_if_a_twin_record_changed(published_copy):
+    corpus, index_dir = published_copy
+    base = current_generation(index_dir)
+    # A line no learning gives: a generation that has it copied its lexicon.
+    with open(base / TRANSLATIONS_FILE, "a", encoding="utf-8") as handle:
+        handle.write("fi\tzzzz\tsv\tzzzz\t0.5000\n")
+    learned = (base / TRANSLATIONS_FILE).read_bytes()
+    _changed(corpus, lambda r: r["id"].startswith("helsinki"),
+             lambda r: r.update(title=r["title"] + " (korjattu)"))
+    first = update([corpus], index_dir)
+    assert first.published and first.changes["changed"] == 1
+    assert read_twins_digest(first.path) == read_twins_digest(base) is not None
+    assert (first.path / TRANSLATIONS_FILE).read_bytes() == learned
+    # A copy: writing the next generation's never touches this one's.
+    assert (first.path / TRANSLATIONS_FILE).stat().st_ino != (base / TRANSLATIONS_FILE).stat(
+        ).st_ino
+
+    _changed(corpus, lambda r: r.get("parallel_id") and r["language"] == "sv",
+             lambda r: r.update(body="Skatten hade betalats.\n\n" + r["body"]))
+    second = update([corpus], index_dir)
+    assert second.published and second.changes["changed"] == 1
+    assert read_twins_digest(second.path) not in (None, read_twins_digest(first.path))
+    assert "zzzz" not in read_translations(second.path)["fi"]
+    assert (first.path / TRANSLATIONS_FILE).read_bytes() == learned

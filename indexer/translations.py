@@ -89,10 +89,10 @@ def learn(units: list[Unit]) -> Translations:
     most = MAX_SHARE * len(units)
     fi_keys = sorted(k for k, n in finnish.items() if MIN_UNITS <= n <= most)
     sv_keys = sorted(k for k, n in swedish.items() if MIN_UNITS <= n <= most)
-    codes, counts = _pairs_held_together(units, fi_keys, sv_keys)
-    width = len(sv_keys)
     fi_units = np.array([finnish[k] for k in fi_keys], dtype=np.float64)
     sv_units = np.array([swedish[k] for k in sv_keys], dtype=np.float64)
+    codes, counts = _pairs_held_together(units, fi_keys, sv_keys, fi_units, sv_units)
+    width = len(sv_keys)
     rows, columns = codes // width, codes % width
     dice = 2 * counts / (fi_units[rows] + sv_units[columns])
     keep = (counts >= MIN_UNITS) & (dice >= MIN_DICE)
@@ -110,10 +110,17 @@ def learn(units: list[Unit]) -> Translations:
 
 
 def _pairs_held_together(
-    units: list[Unit], fi_keys: list[str], sv_keys: list[str]
+    units: list[Unit], fi_keys: list[str], sv_keys: list[str], fi_units: np.ndarray,
+    sv_units: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(code, units) of each (Finnish, Swedish) key pair held by a unit together: the code
-    is ``Finnish index * len(sv_keys) + Swedish index``."""
+    is ``Finnish index * len(sv_keys) + Swedish index``.
+
+    Only pairs that can reach ``MIN_DICE`` are counted: as both are held at most as often as
+    the rarer key, Dice <= 2 * rarer / (rarer + commoner), so keys held in units more than
+    ``(2 - MIN_DICE) / MIN_DICE`` times as often as the other never pair (most pairs of a
+    unit, a rare key with a common one)."""
+    limit = (2 - MIN_DICE) / MIN_DICE
     fi_index = {k: i for i, k in enumerate(fi_keys)}
     sv_index = {k: i for i, k in enumerate(sv_keys)}
     width = len(sv_keys)
@@ -128,11 +135,14 @@ def _pairs_held_together(
         pending, size = [], 0
 
     for fi, sv in units:
-        rows = np.array([fi_index[k] for k in fi if k in fi_index], dtype=np.int64) * width
+        rows = np.array([fi_index[k] for k in fi if k in fi_index], dtype=np.int64)
         columns = np.array([sv_index[k] for k in sv if k in sv_index], dtype=np.int64)
         if len(rows) and len(columns):
-            pending.append(np.add.outer(rows, columns).ravel())
-            size += len(rows) * len(columns)
+            ratio = np.divide.outer(fi_units[rows], sv_units[columns])
+            can_pair = (ratio <= limit) & (ratio >= 1 / limit)
+            found = np.add.outer(rows * width, columns)[can_pair]
+            pending.append(found)
+            size += len(found)
             if size >= BATCH:
                 count()
     count()

@@ -20,6 +20,9 @@ A generation directory::
                          compound-parts fields) of language ``from``, a key of language ``to``
                          it translates to, and how strongly (0-1, Dice over the twin pairs);
                          a generation without the file has no translations
+    twins.i32            the twin map: per doc number, the doc number of its twin (-1 for
+                         none), little-endian int32 (``twin_pairs`` of the index, written
+                         with the translations so a worker reads it at once)
     MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title and a body
                          field, (fi, sv) a compound-parts field of each, a whole-title
                          completion field, and the stored and column fields of
@@ -47,6 +50,8 @@ MANIFEST_FILE = "manifest.json"
 LABELS_FILE = "labels.json"
 TRANSLATIONS_FILE = "translations.tsv"
 TWINS_LINE = "#twins"
+TWINS_FILE = "twins.i32"
+TWINS_DTYPE = "<i4"
 # The languages the twin records link (``parallel_id``), and so the translations.
 TWIN_LANGUAGES = ("fi", "sv")
 
@@ -212,6 +217,15 @@ def read_twins_digest(generation: Path) -> str | None:
     with open(path, encoding="utf-8") as handle:
         first = handle.readline().rstrip("\n").split("\t")
     return first[2] if first[0] == TWINS_LINE and len(first) == 3 else None
+
+
+def read_twins(generation: Path, documents: int) -> bytes | None:
+    """The twin map of a generation of ``documents`` doc numbers, as bytes of
+    ``TWINS_DTYPE``, or None if it has none that fits."""
+    path = generation / TWINS_FILE
+    if not path.is_file() or path.stat().st_size != 4 * documents:
+        return None
+    return path.read_bytes()
 
 
 # --- twin records ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ gives aligned units:
     -> each key's ``TOP`` best translations with Dice >= ``MIN_DICE``, both ways
 
 and ``write_translations`` writes them beside the index as ``translations.tsv``
-(``indexer.contract``), once per generation, after the index is written. An update whose
+(``indexer.contract``), once per generation, after the index is written, with the twin map
+(``twins.i32``) the service searches through. An update whose
 twin records are those of the generation it started from (the same ids and content hashes,
 ``twins_digest``) copies that generation's lexicon instead of learning it again. The service reads
 the file through the contract (``searchsvc.crosslang``). A generation without twin pairs gets
@@ -34,6 +35,8 @@ from whoosh.reading import IndexReader
 from indexer.analysis import parts_analyzer, text_analyzer
 from indexer.contract import (
     TRANSLATIONS_FILE,
+    TWINS_DTYPE,
+    TWINS_FILE,
     TWINS_LINE,
     Translations,
     read_twins_digest,
@@ -174,6 +177,16 @@ def twins_digest(reader: IndexReader, pairs: list[tuple[int, int]]) -> str:
     return digest.hexdigest()
 
 
+def write_twins(generation: Path, documents: int, pairs: list[tuple[int, int]]) -> None:
+    """The twin map of a generation: per doc number its twin's, -1 for none."""
+    twins = np.full(documents, -1, dtype=TWINS_DTYPE)
+    for finnish, swedish in pairs:
+        twins[finnish], twins[swedish] = swedish, finnish
+    path = generation / TWINS_FILE
+    path.unlink(missing_ok=True)
+    path.write_bytes(twins.tobytes())
+
+
 def write_translations(generation: Path, base: Path | None = None) -> bool:
     """Learn the lexicon of the index in ``generation`` and write it beside the index; with
     ``base`` (the generation an update started from), copy the base's instead when it was
@@ -182,6 +195,7 @@ def write_translations(generation: Path, base: Path | None = None) -> bool:
     path.unlink(missing_ok=True)  # never write into a file shared with another generation
     with index.open_dir(str(generation)).reader() as reader:
         pairs = list(twin_pairs(reader))
+        write_twins(generation, reader.doc_count_all(), pairs)
         digest = twins_digest(reader, pairs)
         if base is not None and read_twins_digest(base) == digest:
             shutil.copyfile(base / TRANSLATIONS_FILE, path)

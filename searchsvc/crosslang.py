@@ -39,10 +39,12 @@ from whoosh import query as whoosh_query
 from indexer.analysis import query_words
 from indexer.contract import (
     TWIN_LANGUAGES,
+    TWINS_DTYPE,
     Translations,
     body_field,
     parts_field,
     read_translations,
+    read_twins,
     title_field,
     title_parts_field,
     twin_pairs,
@@ -72,9 +74,16 @@ class Bridge:
 
     @classmethod
     def read(cls, generation: Path, reader: Any) -> Bridge:
-        twins = np.full(reader.doc_count_all(), -1, dtype=np.int32)
-        for finnish, swedish in twin_pairs(reader):
-            twins[finnish], twins[swedish] = swedish, finnish
+        """A generation's translations and twin map; the map from the index if the
+        generation has none (written before it had)."""
+        documents = reader.doc_count_all()
+        written = read_twins(generation, documents)
+        if written is not None:
+            twins = np.frombuffer(written, dtype=TWINS_DTYPE).astype(np.int32)
+        else:
+            twins = np.full(documents, -1, dtype=np.int32)
+            for finnish, swedish in twin_pairs(reader):
+                twins[finnish], twins[swedish] = swedish, finnish
         return cls(read_translations(generation), twins)
 
 

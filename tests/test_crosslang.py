@@ -11,12 +11,20 @@ from typing import Any
 
 import pytest
 from falcon import testing
+from whoosh import index as whoosh_index
 
-from indexer.contract import TRANSLATIONS_FILE, read_translations, read_twins_digest
+from indexer.contract import (
+    TRANSLATIONS_FILE,
+    TWINS_FILE,
+    read_translations,
+    read_twins_digest,
+    twin_pairs,
+)
 from indexer.generations import current_generation
 from indexer.translations import MIN_DICE, TOP, aligned_units, keys, learn
 from indexer.update import update
 from searchsvc.app import create_app
+from searchsvc.crosslang import Bridge
 from searchsvc.settings import Settings
 
 
@@ -101,6 +109,22 @@ def test_the_twin_map_links_each_swedish_decision_and_its_finnish_twin(snapshot,
         sv, fi = snapshot.docnum(swedish), snapshot.docnum(finnish)
         assert twins[sv] == fi and twins[fi] == sv
     assert int((twins >= 0).sum()) == 2 * len(named)
+
+
+def test_the_twin_map_is_written_with_the_generation_and_read_from_the_index_without(
+    published_copy,
+):
+    _, index_dir = published_copy
+    generation = current_generation(index_dir)
+    with whoosh_index.open_dir(str(generation)).reader() as reader:
+        written = Bridge.read(generation, reader).twins
+        (generation / TWINS_FILE).unlink()
+        from_index = Bridge.read(generation, reader).twins
+        pairs = list(twin_pairs(reader))
+    assert len(pairs) == 20
+    assert written.tolist() == from_index.tolist()
+    assert sorted((fi, int(written[fi])) for fi in range(len(written))
+                  if written[fi] >= 0 and (fi, int(written[fi])) in pairs) == pairs
 
 
 # --- /search ----------------------------------------------------------------------------------

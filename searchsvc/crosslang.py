@@ -5,10 +5,11 @@ Both ways are learned from the twin records (a Swedish court decision and its Fi
 ``parallel_id``) and read once per worker and generation (``Bridge``):
 
 - **translations**: each plain word is also looked up by its keys' translations
-  (``translations.tsv`` of the generation, ``indexer.contract``; a compound without a
-  translation of its own by the translations of all its parts) in the other language's
-  title, body and compound-part fields, weighted ``TRANSLATION_WEIGHT`` × the translation's
-  weight, below the word itself;
+  (``translations.tsv`` of the generation, ``indexer.contract``: those at least
+  ``CLOSE_TO_BEST`` as strong as a key's best; a compound without a translation of its own
+  by the translations of all its parts) in the other language's title, body and
+  compound-part fields, weighted ``TRANSLATION_WEIGHT`` × the translation's weight, below
+  the word itself;
 - **twins**: a record also scores ``TWIN_SHARE`` of its twin's score, and holds the words its
   twin holds: a Swedish abstract is found through the full text of its Finnish twin.
 
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 
 TRANSLATION_WEIGHT = 0.5
 TWIN_SHARE = 0.5
+CLOSE_TO_BEST = 0.5
 REQUIRED_SHARE = 1 / 2
 
 HighlightTerms = dict[str, set[str]]
@@ -121,9 +123,11 @@ def _fields(language: str) -> list[str]:
 def _translated_terms(
     choices: list[tuple[str, float]], target: str
 ) -> list[whoosh_query.Query]:
+    best = max((weight for _, weight in choices), default=0.0)
     return [
         whoosh_query.Term(field, key, boost=TRANSLATION_WEIGHT * weight)
         for key, weight in choices
+        if weight >= CLOSE_TO_BEST * best
         for field in _fields(target)
     ]
 

@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from whoosh import query
+
 from benchmarks.relevance import build_index
 from indexer.analysis import stop_words
 from indexer.normalize import iter_records
@@ -51,6 +53,7 @@ CUTOFF = 10
 TAG_FIELD = "classification"
 # Helsinki files every decision, Swedish ones too, under one Finnish classification scheme.
 TAG_LANGUAGE = "fi"
+TAG_FILTERS = (("org", "city_of_helsinki"),)
 TWIN_FIELD = "parallel_id"
 TWIN_WORDS = 8  # words of the abstract in a twin query: a sentence's worth, as a user types
 TWIN_QUERIES_PER_DIRECTION = 150  # every n-th twin pair, by id, up to this many
@@ -72,6 +75,9 @@ class DevQuery:
     kind: str
     relevant: tuple[str, ...]
     source: str | None = None  # the record the text was taken from, left out of its ranking
+    # Filters of the search, as /search parameters: a tag query is searched as a city's own
+    # search box searches, in the city's records only.
+    filters: tuple[tuple[str, str], ...] = ()
 
 
 def load_records(corpus: Sequence[Path]) -> list[Record]:
@@ -88,7 +94,7 @@ def tag_queries(records: Iterable[Record]) -> list[DevQuery]:
     queries = []
     for label in sorted(filed):
         members = tuple(sorted(r.id for r in filed[label]))
-        queries.append(DevQuery(label, TAG_LANGUAGE, "tag", members))
+        queries.append(DevQuery(label, TAG_LANGUAGE, "tag", members, filters=TAG_FILTERS))
     return queries
 
 
@@ -221,22 +227,29 @@ class DevResult:
         return dcg / ideal
 
 
-def index_search(ix, stem_only: bool = False) -> Callable[[str, str | None], list[str]]:
+Search = Callable[[DevQuery], list[str]]
+# /search parameters and the index fields they filter, for a search straight on whoosh
+FILTER_FIELDS = {"org": "organization"}
+
+
+def index_search(ix, stem_only: bool = False) -> Search:
     """Plain words on a whoosh index, as ``benchmarks.relevance.index_search``, with the
     record a query was taken from left out of the ranking."""
     searcher = ix.searcher()
 
-    def search(q: str, leave_out: str | None) -> list[str]:
+    def search(q: DevQuery) -> list[str]:
+        clauses = [query.Term(FILTER_FIELDS[name], value) for name, value in q.filters]
         try:
-            hits = searcher.search(build_query(q, stem_only=stem_only), limit=CUTOFF + 1)
+            hits = searcher.search(build_query(q.q, stem_only=stem_only), limit=CUTOFF + 1,
+                                   filter=query.And(clauses) if clauses else None)
         except BadQuery:
             return []
-        return [hit["id"] for hit in hits if hit["id"] != leave_out][:CUTOFF]
+        return [hit["id"] for hit in hits if hit["id"] != q.source][:CUTOFF]
 
     return search
 
 
-def api_search(index_dir: Path, **params: str) -> Callable[[str, str | None], list[str]]:
+def api_search(index_dir: Path, **params: str) -> Search:
     """Through the real Falcon app's ``/search`` (defaults for everything but ``params``),
     with the record a query was taken from left out of the ranking."""
     from falcon import testing
@@ -246,17 +259,18 @@ def api_search(index_dir: Path, **params: str) -> Callable[[str, str | None], li
 
     client = testing.TestClient(create_app(Settings(index_dir=index_dir)))
 
-    def search(q: str, leave_out: str | None) -> list[str]:
-        answer = client.simulate_get("/search", params={"q": q, "size": str(CUTOFF + 1), **params})
+    def search(q: DevQuery) -> list[str]:
+        asked = {"q": q.q, "size": str(CUTOFF + 1), **dict(q.filters), **params}
+        answer = client.simulate_get("/search", params=asked)
         if answer.status_code == 400:
             return []
         assert answer.status_code == 200, answer.text
-        return [hit["id"] for hit in answer.json["hits"] if hit["id"] != leave_out][:CUTOFF]
+        return [hit["id"] for hit in answer.json["hits"] if hit["id"] != q.source][:CUTOFF]
 
     return search
 
 
-def translations_only(index_dir: Path) -> Callable[[str, str | None], list[str]]:
+def translations_only(index_dir: Path) -> Search:
     """``cross_lang=1`` through translations alone, its twin links cut: a twin query's
     answer is the twin of the record its words come from, so through the twins it is found
     by construction; this run measures what the learned lexicon finds."""
@@ -267,21 +281,21 @@ def translations_only(index_dir: Path) -> Callable[[str, str | None], list[str]]
     snapshot = Engine(index_dir).snapshot()
     snapshot.bridge().twins[:] = -1
 
-    def search(q: str, leave_out: str | None) -> list[str]:
+    def search(q: DevQuery) -> list[str]:
+        filters = dict(q.filters)
         try:
-            request = SearchRequest(q=q, size=CUTOFF + 1, facets=(), cross_lang=1)
+            request = SearchRequest(q=q.q, size=CUTOFF + 1, facets=(), cross_lang=1,
+                                    orgs=(filters["org"],) if "org" in filters else ())
         except BadQuery:
             return []
         hits = search_snapshot(snapshot, request)["hits"]
-        return [hit["id"] for hit in hits if hit["id"] != leave_out][:CUTOFF]
+        return [hit["id"] for hit in hits if hit["id"] != q.source][:CUTOFF]
 
     return search
 
 
-def run(
-    search: Callable[[str, str | None], list[str]], queries: Sequence[DevQuery]
-) -> list[DevResult]:
-    return [DevResult(q, search(q.q, q.source)) for q in queries]
+def run(search: Search, queries: Sequence[DevQuery]) -> list[DevResult]:
+    return [DevResult(q, search(q)) for q in queries]
 
 
 METRICS = ("hit", "recall", "reciprocal_rank", "ndcg", "no_hits")

@@ -14,16 +14,17 @@ Both ways are learned from the twin records (a Swedish court decision and its Fi
   twin holds: a Swedish abstract is found through the full text of its Finnish twin.
 
 A record matches if it matches the query, if it holds (itself or through translations) at
-least ``REQUIRED_SHARE`` of the query's content words (all of one or two; stop words of
-either official language do not count), or if its twin does. Under ``sort=relevance`` the
+least ``REQUIRED_SHARE`` of the query's content words (all of one or two, and all of them in
+a list in date order; stop words of either official language do not count), or if its twin
+does. Under ``sort=relevance`` the
 records holding more of the words in any language (itself, through translations or through
 its twin) come first; among those, the query's own matches, in the query's own order
 (``searchsvc.ranking``), before what translations and twins add; then the score.
 
-Only queries of plain words are widened: with phrases, operators, prefixes, fuzzy words,
-field restrictions or excluded words a query means exactly what it says, and ``cross_lang``
-leaves it as it is. Per query the work is a lexicon lookup per word and key and sums over
-the generation's term arrays (``searchsvc.scoring``); no scan of the index.
+Only queries of plain words are widened: with phrases, operators (``AND`` too), prefixes,
+fuzzy words, field restrictions or excluded words a query means exactly what it says, and
+``cross_lang`` leaves it as it is. Per query the work is a lexicon lookup per word and key
+and sums over the generation's term arrays (``searchsvc.scoring``); no scan of the index.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ class Bridges:
 
 def plain_words(tree: Node | None) -> list[Word] | None:
     """The words of a query made of plain words only; None for any other query."""
+    if isinstance(tree, All) and tree.explicit:
+        return None  # words joined by AND: every one required, as typed
     children = tree.children if isinstance(tree, All) else (tree,)
     if not children or not all(
         isinstance(c, Word) and c.kind == "word" and not c.title for c in children
@@ -179,9 +182,10 @@ def _content_word(word: Word) -> bool:
     return all(query_words(language, word.text) for language in TWIN_LANGUAGES)
 
 
-def required_words(count: int) -> int:
-    """How many of a query's words a record must hold to be found through translations."""
-    return count if count <= 2 else math.ceil(REQUIRED_SHARE * count)
+def required_words(count: int, every_word: bool = False) -> int:
+    """How many of a query's words a record must hold to be found through translations (all
+    of them for a list in date order, which holds only records with every word)."""
+    return count if count <= 2 or every_word else math.ceil(REQUIRED_SHARE * count)
 
 
 @dataclass(frozen=True)
@@ -191,8 +195,11 @@ class Widened:
     terms: HighlightTerms
 
 
-def across_languages(snapshot: Snapshot, query: ParsedQuery, scored: Scored) -> Widened:
-    """The query's scores, matches and tiers widened through translations and twins."""
+def across_languages(
+    snapshot: Snapshot, query: ParsedQuery, scored: Scored, every_word: bool = False
+) -> Widened:
+    """The query's scores, matches and tiers widened through translations and twins; with
+    ``every_word`` (a list in date order) a record must hold every word."""
     words = plain_words(query.tree)
     if words is None:
         return Widened(scored, {})
@@ -224,7 +231,7 @@ def across_languages(snapshot: Snapshot, query: ParsedQuery, scored: Scored) -> 
             _collect_terms(other, terms)
         held += holds
     live = snapshot.columns.live
-    enough = through_translation & (held >= required_words(sum(content)))
+    enough = through_translation & (held >= required_words(sum(content), every_word))
     matches = (scored.matches | enough) & live
     twins = bridge.twins
     paired = np.flatnonzero(twins >= 0)

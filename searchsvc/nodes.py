@@ -62,3 +62,28 @@ class Near(SpanNear):
 
     def estimate_min_size(self, ixreader) -> int:
         return 0
+
+
+class AtLeast(query.Or):
+    """Documents holding at least ``minimum`` of the subqueries, scored as the sum of those
+    they hold (as whoosh scores an Or). whoosh's Or takes a ``minmatch`` argument it does not
+    implement; ``searchsvc.scoring`` scores this node over arrays, whoosh never walks it."""
+
+    def __init__(self, subqueries: list[query.Query], minimum: int, boost: float = 1.0) -> None:
+        super().__init__(subqueries, boost=boost)
+        self.minimum = minimum
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.subqueries!r}, minimum={self.minimum})"
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and getattr(other, "minimum", None) == self.minimum
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.minimum))
+
+    def normalize(self) -> query.Query:
+        return self
+
+    def matcher(self, searcher, context=None):
+        raise NotImplementedError("AtLeast is scored by searchsvc.scoring, not by whoosh")

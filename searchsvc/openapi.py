@@ -100,7 +100,8 @@ def openapi_document() -> dict[str, Any]:
         "SearchResult": {"type": "object",
                          "required": ["total", "page", "size", "hits", "facets", "took_ms"],
                          "properties": {
-                             "total": {"type": "integer"}, "page": {"type": "integer"},
+                             "total": {"type": "integer"},
+                             "total_all_words": {"type": "integer"}, "page": {"type": "integer"},
                              "size": {"type": "integer"},
                              "hits": {"type": "array",
                                       "items": {"$ref": "#/components/schemas/Hit"}},

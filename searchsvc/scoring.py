@@ -29,6 +29,7 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 from searchsvc.limits import MAX_EXPANSIONS
+from searchsvc.nodes import AtLeast
 
 # Bytes of term score arrays kept per generation and worker (a term in every document of
 # 32,793 takes 390 kB); when full, the cache starts again.
@@ -181,7 +182,11 @@ class QueryScorer:
         return found
 
     def _term_scores(
-        self, field_name: str, text: str | bytes, btext: bytes, docs: np.ndarray,
+        self,
+        field_name: str,
+        text: str | bytes,
+        btext: bytes,
+        docs: np.ndarray,
         weights: np.ndarray,
     ) -> TermScores:
         scorer = self._searcher.weighting.scorer(self._searcher, field_name, btext)
@@ -226,6 +231,8 @@ class QueryScorer:
             scores[found.docs] = found.scores * q.boost
             matches[found.docs] = True
             return Scored(scores, matches)
+        if type(q) is AtLeast:
+            return self._at_least(q, memo)
         if isinstance(q, whoosh_query.And | whoosh_query.Or) and (
             type(q) in (whoosh_query.And, whoosh_query.Or)
             and not getattr(q, "minmatch", 0)
@@ -376,6 +383,20 @@ class QueryScorer:
                 scored = self.score(sub, memo)
                 scores += scored.scores
                 matches |= scored.matches
+        if q.boost != 1.0 and len(q.subqueries) > 1:
+            scores *= q.boost
+        return Scored(scores, matches)
+
+    def _at_least(self, q: AtLeast, memo: dict[whoosh_query.Query, Scored]) -> Scored:
+        """Documents holding ``q.minimum`` of the subqueries, with the sum of their scores."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        held = np.zeros(self.size, dtype=np.int32)
+        for sub in q.subqueries:
+            scored = self.score(sub, memo)
+            scores += scored.scores
+            held += scored.matches
+        matches = held >= q.minimum
+        scores[~matches] = 0.0
         if q.boost != 1.0 and len(q.subqueries) > 1:
             scores *= q.boost
         return Scored(scores, matches)

@@ -54,13 +54,21 @@ def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
 def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
     query = request.query
     ranked = request.sort == "relevance" and not query.matches_everything
-    scored = snapshot.scored(query.whoosh, query.tiers if ranked else ())
-    widened = across_languages(snapshot, query, scored) if request.cross_lang else None
+    listed = query.whoosh if ranked else query.every_word
+    scored = snapshot.scored(listed, query.tiers if ranked else ())
+    widened = None
+    if request.cross_lang:
+        widened = across_languages(snapshot, query, scored, every_word=not ranked)
     if widened is not None:
         scored = widened.scored
     filters = _filters(snapshot, request)
     docs = _intersect(scored.matches, filters.values())
     total = int(np.count_nonzero(docs))
+    all_words = total
+    if listed is not query.every_word:
+        all_words = int(
+            np.count_nonzero(_intersect(snapshot.matches(query.every_word), filters.values()))
+        )
 
     first = request.first
     hits: list[dict[str, Any]] = []
@@ -90,10 +98,11 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         facets[name] = columns.counts_list(column, columns.count(column, base), request.ui)
 
     did_you_mean = None
-    if total < FEW_HITS and request.q.strip() and not query.has_no_words:
-        did_you_mean = _did_you_mean(snapshot, request, total, filters)
+    if all_words < FEW_HITS and request.q.strip() and not query.has_no_words:
+        did_you_mean = _did_you_mean(snapshot, request, all_words, filters)
     return {
         "total": total,
+        "total_all_words": all_words,
         "page": request.page,
         "size": request.size,
         "hits": hits,
@@ -146,13 +155,13 @@ def _by_date(snapshot: Snapshot, docs: np.ndarray, newest: bool) -> np.ndarray:
 def _did_you_mean(
     snapshot: Snapshot, request: SearchRequest, total: int, filters: dict[str, np.ndarray]
 ) -> str | None:
-    """The query respelled, if that finds more records under the same filters."""
+    """The query respelled, if that finds more records with every word under the same
+    filters than the ``total`` the query finds."""
     suggestion = respell(request.query, snapshot.word_lists(), request.languages or LANGUAGES)
     if suggestion is None:
         return None
     try:
-        better = compile_query(suggestion)
-        matches = snapshot.scored(better.whoosh).matches
+        matches = snapshot.matches(compile_query(suggestion).every_word)
     except BadQuery:  # a longer word can push the query over its limits
         return None
     found = _intersect(matches, filters.values())
@@ -194,7 +203,10 @@ class _Marks:
     looked up once for the whole page (a prefix may stand for hundreds of keys)."""
 
     def __init__(
-        self, snapshot: Snapshot, terms: HighlightTerms, docnums: list[int],
+        self,
+        snapshot: Snapshot,
+        terms: HighlightTerms,
+        docnums: list[int],
         field: Callable[[str], str] = body_field,
     ) -> None:
         self._snapshot = snapshot
@@ -215,7 +227,8 @@ class _Marks:
     def _in_page(self, language: str) -> dict[int, dict[int, str]]:
         field_name = self._field(language)
         keys = self._terms.get(body_field(language), set()) | self._terms.get(
-            title_field(language), set())
+            title_field(language), set()
+        )
         found: dict[int, dict[int, str]] = {}
         for key in sorted(keys):
             for doc, positions in self._snapshot.scorer.positions(field_name, key, self._page):
@@ -324,8 +337,10 @@ def marked(snapshot: Snapshot, doc_id: str, query: ParsedQuery | None) -> Marked
         if not terms:
             return Marked()
         stored = snapshot.stored(docnum)
-        return Marked(_title_spans(snapshot, terms, docnum, stored),
-                      _body_spans(snapshot, terms, docnum, stored))
+        return Marked(
+            _title_spans(snapshot, terms, docnum, stored),
+            _body_spans(snapshot, terms, docnum, stored),
+        )
 
 
 def _title_spans(

@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 
@@ -119,6 +120,10 @@ class Snapshot:
         ``tiers``, the relevance tier of every document too (``searchsvc.ranking``)."""
         scored = ranked(self.scorer, q, tiers)
         return scored._replace(matches=scored.matches & self.columns.live)
+
+    def matches(self, q: whoosh_query.Query) -> np.ndarray:
+        """The mask of live documents the query matches."""
+        return self.scorer.matches(q) & self.columns.live
 
     def stored(self, docnum: int) -> StoredDocument:
         stored: StoredDocument = self.searcher.stored_fields(docnum)

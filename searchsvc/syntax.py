@@ -50,6 +50,8 @@ class Not:
 @dataclass(frozen=True)
 class All:
     children: tuple[Node, ...]
+    # Joined by an explicit AND somewhere: every plain word is required, not most of them.
+    explicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,15 +143,17 @@ class _Parser:
 
     def and_expr(self) -> Node:
         items: list[Node] = []
+        explicit = False
         while self.peek() not in (None, ")", "OR"):
             if self.peek() == "AND":
                 if not items:
                     raise _ParseError("dangling AND")
                 self.take()
+                explicit = True
             items.append(self.unary())
         if not items:
             raise _ParseError("empty clause")
-        return All(tuple(items))
+        return All(tuple(items), explicit)
 
     def unary(self) -> Node:
         if self.peek() in ("-", "NOT"):
@@ -204,7 +208,7 @@ def _in_title(node: Node) -> Node:
         return replace(node, title=True)
     if isinstance(node, Not):
         return Not(_in_title(node.child))
-    return type(node)(tuple(_in_title(child) for child in node.children))
+    return replace(node, children=tuple(_in_title(child) for child in node.children))
 
 
 def letters(text: str) -> str:

@@ -172,7 +172,7 @@ def test_without_cross_lang_nothing_changes(client):
 
 
 @pytest.mark.parametrize("q", ['"kaupunginhallitus päätti"', "hoito OR skatt", "skat*",
-                               "title:skatt", "skatt -vero", "skatt~"])
+                               "skatt AND vero", "title:skatt", "skatt -vero", "skatt~"])
 def test_a_query_with_syntax_means_exactly_what_it_says(client, q):
     with_it = client.simulate_get("/search", params={"q": q, "cross_lang": "1"}).json
     without = client.simulate_get("/search", params={"q": q}).json

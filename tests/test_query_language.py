@@ -101,6 +101,13 @@ def _omaishoidon_tuki(corpus: Corpus, found: set[str]) -> None:
     assert "finlex:kho:200300493:fi" in found
 
 
+def _every_word(corpus: Corpus, found: set[str]) -> None:
+    most = corpus.search("omaishoidon tuki", size="0").json
+    assert found and len(found) == most["total_all_words"] < most["total"]
+    assert found < corpus.ids("omaishoidon tuki")
+    assert corpus.having(r"\bomaishoi[dt]o", found) & corpus.having(r"\btu(ki|en|kea)\b", found)
+
+
 def _phrase(corpus: Corpus, found: set[str]) -> None:
     words = corpus.ids("lapset nuoret")
     assert found and found < words
@@ -163,6 +170,7 @@ def _grouping(corpus: Corpus, found: set[str]) -> None:
 
 ROWS: dict[str, Callable[[Corpus, set[str]], None]] = {
     "omaishoidon tuki": _omaishoidon_tuki,
+    "omaishoidon AND tuki": _every_word,
     '"lapset ja nuoret"': _phrase,
     "hoito -kotihoito": _hoito_not_kotihoito,
     "hoito OR hoiva": _either,

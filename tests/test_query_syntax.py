@@ -92,7 +92,7 @@ def found(index, text: str, languages=("fi", "sv", "en")) -> set[str]:
         ("zebra -giraffe", All((Word("zebra"), Not(Word("giraffe"))))),
         ('zebra -"giraffe feeding"', All((Word("zebra"), Not(Word("giraffe feeding", "phrase"))))),
         ("zebra NOT giraffe", All((Word("zebra"), Not(Word("giraffe"))))),
-        ("zebra AND giraffe", All((Word("zebra"), Word("giraffe")))),
+        ("zebra AND giraffe", All((Word("zebra"), Word("giraffe")), explicit=True)),
         ("zebra OR giraffe", Any((All((Word("zebra"),)), All((Word("giraffe"),))))),
         ("zebra or giraffe", All((Word("zebra"), Word("or"), Word("giraffe")))),
         ("Tarkast*", All((Word("tarkast", "prefix"),))),

@@ -20,8 +20,10 @@ queries that find nothing (but the record they were taken from).
 
 Run ``python -m benchmarks.devset`` to compare Snowball stemming alone (every word required,
 straight on whoosh) with today's ``/search`` (the real Falcon app, query language, ranking and
-all), over all records of ``../shared/records`` when they are there (``--corpus PATH`` for
-others, e.g. ``--corpus corpus`` for the shipped corpus in a minute).
+all), and ``/search`` with ``cross_lang=1`` (with and without its twin links, and with twin
+queries asking for the other language only), over all records of ``../shared/records`` when
+they are there (``--corpus PATH`` for others, e.g. ``--corpus corpus`` for the shipped corpus
+in a minute).
 """
 
 from __future__ import annotations
@@ -283,6 +285,37 @@ def api_search(index_dir: Path, **params: str) -> Search:
     return search
 
 
+def in_process_cross_lang(index_dir: Path, twins: bool = True, other_language: bool = False
+                          ) -> Search:
+    """``cross_lang=1`` on a snapshot of the index: without ``twins`` its twin links cut (a
+    twin query's answer is the twin of the record its words come from, so through the twins
+    it is found by construction; without, this measures what the learned lexicon finds);
+    with ``other_language`` a twin query asks for records in its answer's language only
+    (``lang=sv`` for a Finnish query), as someone looking for the other version would."""
+    from searchsvc.engine import Engine
+    from searchsvc.request import SearchRequest
+    from searchsvc.search import search as search_snapshot
+
+    snapshot = Engine(index_dir).snapshot()
+    if not twins:
+        snapshot.bridge().twins[:] = -1
+
+    def search(q: DevQuery) -> list[str]:
+        filters = dict(q.filters)
+        languages = tuple(lang for lang in TWIN_LANGUAGES if lang != q.lang)
+        try:
+            request = SearchRequest(
+                q=q.q, size=CUTOFF + 1, facets=(), cross_lang=1,
+                orgs=(filters["org"],) if "org" in filters else (),
+                languages=languages if other_language and q.kind.startswith("twin") else ())
+        except BadQuery:
+            return []
+        hits = search_snapshot(snapshot, request)["hits"]
+        return [hit["id"] for hit in hits if hit["id"] != q.source][:CUTOFF]
+
+    return search
+
+
 def run(search: Search, queries: Sequence[DevQuery]) -> list[DevResult]:
     return [DevResult(q, search(q)) for q in queries]
 
@@ -350,6 +383,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = {
             "stock Snowball": run(index_search(stem_index, stem_only=True), queries),
             "/search": run(api_search(Path(tmp) / "final"), queries),
+            "cross_lang=1": run(api_search(Path(tmp) / "final", cross_lang="1"), queries),
+            "cross_lang=1, no twins": run(
+                in_process_cross_lang(Path(tmp) / "final", twins=False), queries),
+            "cross_lang=1, twin queries lang=other": run(
+                in_process_cross_lang(Path(tmp) / "final", other_language=True), queries),
+            "cross_lang=1, no twins, twin queries lang=other": run(
+                in_process_cross_lang(Path(tmp) / "final", twins=False, other_language=True),
+                queries),
         }
     print(table(runs))
     print(f"({time.monotonic() - started:.0f} s)")

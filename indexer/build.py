@@ -1,8 +1,8 @@
 """Building a generation: the skeleton every rebuild and update runs, and the rebuild itself.
 
     corpus check -> lock -> fresh building directory -> vocabulary -> [write] -> count check
-         -> removal limit -> remember removals -> update changed nothing? stop : labels.json and
-         manifest.json -> publish
+         -> removal limit -> remember removals -> update changed nothing? stop : translations,
+         labels.json and manifest.json -> publish
 
 ``building()`` owns every step but the writing: ``rebuild`` (here) writes a new index from
 the corpus, ``indexer.update.update`` a copy of the published one plus what changed. Whatever
@@ -44,6 +44,7 @@ from indexer.lexicon import lexicon
 from indexer.normalize import iter_records
 from indexer.records import BadRecord, Record
 from indexer.schema import build_schema
+from indexer.translations import write_translations
 from indexer.vocabulary import Vocabulary
 from indexer.withheld import Withholding, remembered_removals, write_remembered_removals
 
@@ -251,6 +252,9 @@ def building(
             report.generation, report.unchanged = published.name, True
             return
         report.generation = generations.new_generation_name()
+        base = generations.generations_dir(index_dir) / report.base if report.base else None
+        with report.phase("translations"):
+            write_translations(path, base)
         with open(path / LABELS_FILE, "w", encoding="utf-8") as handle:
             json.dump(labels, handle, ensure_ascii=False, sort_keys=True)
         generations.write_manifest(path, report.manifest(build.corpus))

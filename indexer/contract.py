@@ -11,6 +11,18 @@ A generation directory::
                          from its slug)
     words-<lang>.tsv     the words people type, sorted, ``word<TAB>texts`` per line: in how many
                          titles and bodies of that language the word occurs (spelling, completion)
+    translations.tsv     the fi<->sv term lexicon learned from the twin records
+                         (``indexer.translations``): first ``#twins<TAB>pairs<TAB>digest``
+                         (how many twin pairs it was learned from, and a digest of them),
+                         then one translation a line, by language and key, a key's
+                         translations best first:
+                         ``from<TAB>key<TAB>to<TAB>key<TAB>weight``: an index key (of the body or
+                         compound-parts fields) of language ``from``, a key of language ``to``
+                         it translates to, and how strongly (0-1, Dice over the twin pairs);
+                         a generation without the file has no translations
+    twins.i32            the twin map: per doc number, the doc number of its twin (-1 for
+                         none), little-endian int32 (``twin_pairs`` of the index, written
+                         with the translations so a worker reads it at once)
     MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title and a body
                          field, (fi, sv) a compound-parts field of each, a whole-title
                          completion field, and the stored and column fields of
@@ -26,6 +38,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -38,6 +51,12 @@ SCHEMA_VERSION = 6
 
 MANIFEST_FILE = "manifest.json"
 LABELS_FILE = "labels.json"
+TRANSLATIONS_FILE = "translations.tsv"
+TWINS_LINE = "#twins"
+TWINS_FILE = "twins.i32"
+TWINS_DTYPE = "<i4"
+# The languages the twin records link (``parallel_id``), and so the translations.
+TWIN_LANGUAGES = ("fi", "sv")
 
 YEAR_MIN = 1800
 YEAR_MAX = 2100
@@ -169,3 +188,77 @@ def read_words(generation: Path, language: str) -> list[tuple[str, int]]:
             word, count = line.rstrip("\n").split("\t")
             pairs.append((word, int(count)))
     return pairs
+
+
+# A key's translations into the other language, best first: {from: {key: [(key, weight)]}}.
+Translations = dict[str, dict[str, list[tuple[str, float]]]]
+
+
+def read_translations(generation: Path) -> Translations:
+    """``translations.tsv``, or no translations if the generation has none."""
+    found: Translations = {language: {} for language in TWIN_LANGUAGES}
+    path = generation / TRANSLATIONS_FILE
+    if not path.is_file():
+        return found
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith(TWINS_LINE):
+                continue
+            source, key, _target, translation, weight = line.rstrip("\n").split("\t")
+            found[source].setdefault(key, []).append((translation, float(weight)))
+    for keys in found.values():
+        for choices in keys.values():
+            choices.sort(key=lambda choice: (-choice[1], choice[0]))
+    return found
+
+
+def read_twins_digest(generation: Path) -> str | None:
+    """The digest of the twin records a generation's translations were learned from."""
+    path = generation / TRANSLATIONS_FILE
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        first = handle.readline().rstrip("\n").split("\t")
+    return first[2] if first[0] == TWINS_LINE and len(first) == 3 else None
+
+
+def read_twins(generation: Path, documents: int) -> bytes | None:
+    """The twin map of a generation of ``documents`` doc numbers, as bytes of
+    ``TWINS_DTYPE``, or None if it has none that fits."""
+    path = generation / TWINS_FILE
+    if not path.is_file() or path.stat().st_size != 4 * documents:
+        return None
+    return path.read_bytes()
+
+
+# --- twin records ---------------------------------------------------------------------------
+
+
+def twin_pairs(reader: Any) -> Iterator[tuple[int, int]]:
+    """(Finnish doc number, Swedish doc number) of each live twin pair of a whoosh reader's
+    index, in doc number order: a record naming another as its ``parallel_id``, one of them
+    Finnish and the other Swedish."""
+    docnums: dict[str, int] = {}
+    for docnum, doc_id in enumerate(reader.column_reader("id")):
+        if doc_id and not reader.is_deleted(docnum):
+            docnums[doc_id.decode() if isinstance(doc_id, bytes) else doc_id] = docnum
+    languages = list(reader.column_reader("language"))
+    if PARALLEL_ID_FIELD not in reader.schema:
+        return
+    pairs = set()
+    for term in reader.lexicon(PARALLEL_ID_FIELD):
+        named = docnums.get(term.decode("utf-8"))
+        if named is None:
+            continue
+        for naming in reader.postings(PARALLEL_ID_FIELD, term).all_ids():
+            if reader.is_deleted(naming) or naming == named:
+                continue
+            by_language = {_decoded(languages[naming]): naming,
+                           _decoded(languages[named]): named}
+            if set(by_language) == set(TWIN_LANGUAGES):
+                pairs.add((by_language["fi"], by_language["sv"]))
+    yield from sorted(pairs)
+
+
+def _decoded(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")

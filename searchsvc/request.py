@@ -176,6 +176,11 @@ class SearchRequest:
         default=FACET_NAMES, name="facets", many=True, choices=FACET_NAMES,
         help="Facets to count (default all; empty for none); counts ignore their own filter.")
     ui: str = parameter(default=DEFAULT_UI, **_UI)  # language of labels
+    cross_lang: int = parameter(
+        default=0, name="cross_lang", kind=int, minimum=0, maximum=1,
+        help="1: a query of plain words also finds records in the other official language "
+        "(Finnish, Swedish), through translations learned from the twin records and "
+        "through each record's twin; ranked below the query's own words.")
     facet_keys: Mapping[str, Collection[Any]] | None = field(
         default=None, repr=False, compare=False)
     # ``q`` read and compiled, once.

@@ -23,6 +23,7 @@ from indexer.contract import (
     stored_text_in,
     title_field,
 )
+from searchsvc.crosslang import across_languages
 from searchsvc.folding import restore
 from searchsvc.limits import FACETS
 from searchsvc.query import ParsedQuery, compile_query
@@ -56,6 +57,11 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
     ranked = request.sort == "relevance" and not query.matches_everything
     listed = query.whoosh if ranked else query.every_word
     scored = snapshot.scored(listed, query.tiers if ranked else ())
+    widened = None
+    if request.cross_lang:
+        widened = across_languages(snapshot, query, scored, every_word=not ranked)
+    if widened is not None:
+        scored = widened.scored
     filters = _filters(snapshot, request)
     docs = _intersect(scored.matches, filters.values())
     total = int(np.count_nonzero(docs))
@@ -78,6 +84,9 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
             top = top_documents(scored.scores, docs, first + request.size, scored.tiers)
             chosen = list(top[first:])
         terms = query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
+        if widened is not None:
+            terms = {f: terms.get(f, set()) | widened.terms.get(f, set())
+                     for f in terms.keys() | widened.terms.keys()}
         marks = _Marks(snapshot, terms, [d for d, _ in chosen], query=query)
         hits = [_hit(snapshot, d, s, marks, request.ui) for d, s in chosen]
 

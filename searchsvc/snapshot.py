@@ -2,9 +2,10 @@
 
 A ``Snapshot`` opens a generation directory through the index contract (``indexer.contract``)
 and holds, for as long as requests use it, one whoosh searcher, the facet columns and filter
-masks (``searchsvc.facets``), the term score arrays (``searchsvc.scoring``) and the word
-lists (``searchsvc.words``). The engine (``searchsvc.engine``) opens and warms a snapshot
-before requests get one; a superseded snapshot's searcher is closed as soon as the last
+masks (``searchsvc.facets``), the term score arrays (``searchsvc.scoring``), the word
+lists (``searchsvc.words``) and what ``cross_lang`` searches through (translations and twins,
+``searchsvc.crosslang``). The engine (``searchsvc.engine``) opens and warms a snapshot before
+requests get one; a superseded snapshot's searcher is closed as soon as the last
 request holding it lets it go (``weakref.finalize``), or at ``Engine.close``.
 
 What a request does with a snapshot lives in ``searchsvc.search`` and ``searchsvc.suggest``.
@@ -35,6 +36,7 @@ from indexer.contract import (
     title_field,
 )
 from indexer.generations import IndexMissing
+from searchsvc.crosslang import Bridge, Bridges
 from searchsvc.facets import FacetColumns
 from searchsvc.ranking import WordTier, ranked
 from searchsvc.scoring import QueryScorer, Scored
@@ -63,6 +65,7 @@ class Snapshot:
             self._closer()
             raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
         self.scorer = QueryScorer(self.searcher)
+        self._bridges = Bridges(path, reader)
         self._words: dict[str, WordList] = {}
         self._lock = threading.Lock()
         self._io = threading.RLock()
@@ -82,6 +85,8 @@ class Snapshot:
             self.words(language).warm()
             for field_name in (title_field(language), body_field(language)):
                 self.scorer.field_lengths(field_name)
+        with self.reading():
+            self.bridge()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -102,6 +107,10 @@ class Snapshot:
                         pairs = []
                     words = self._words[language] = WordList(pairs)
         return words
+
+    def bridge(self) -> Bridge:
+        """The translations and twins of ``cross_lang`` (read on first use)."""
+        return self._bridges.get()
 
     def word_lists(self, languages: tuple[str, ...] = LANGUAGES) -> dict[str, WordList]:
         return {language: self.words(language) for language in languages}

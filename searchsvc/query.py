@@ -41,7 +41,7 @@ from indexer.lexicon import COMPOUND_LANGUAGES, WordKeys, lexicon
 from searchsvc.limits import MIN_PREFIX
 from searchsvc.nodes import AtLeast, CompleteFuzzyTerm, CompletePrefix, Near
 from searchsvc.ranking import WordTier
-from searchsvc.syntax import All, Any, Node, Not, Word, letters, parse, words
+from searchsvc.syntax import All, Any, Node, Not, Word, letters, parse, positive_words, words
 
 
 def _fields(language: str, title: bool, parts: bool = False) -> list[str]:
@@ -307,14 +307,6 @@ def _tier(word: Word, languages: Sequence[str]) -> WordTier | None:
     return WordTier(alone_q, held_q)
 
 
-def _positive_words(node: Node | None) -> list[Word]:
-    if node is None or isinstance(node, Not):
-        return []
-    if isinstance(node, Word):
-        return [node]
-    return [word for child in node.children for word in _positive_words(child)]
-
-
 # Characters after a word that make it part of the syntax, not a word to respell.
 _SYNTAX_AFTER = ("*", "~", ":")
 
@@ -406,7 +398,7 @@ def compile_query(text: str, languages: Sequence[str] = LANGUAGES) -> ParsedQuer
     if compiled is query.NullQuery:
         return ParsedQuery(text, tree, compiled)
     every_word = _compile_tree(tree, languages, most=False)
-    tiers = (_tier(word, languages) for word in _positive_words(tree))
+    tiers = (_tier(word, languages) for word in positive_words(tree))
     return ParsedQuery(
         text,
         tree,

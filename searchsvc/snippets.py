@@ -21,7 +21,7 @@ import numpy as np
 from indexer.analysis import query_words, text_analyzer
 from indexer.contract import APOSTROPHES, INVISIBLE, TOKEN_PATTERN, normalize_text
 from indexer.lexicon import lexicon
-from searchsvc.syntax import Node, Not, Word
+from searchsvc.syntax import Node, positive_words
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 SNIPPET_CHARS = 240
@@ -174,7 +174,7 @@ def part_keys(tree: Node | None, language: str) -> frozenset[str]:
     and ``relation`` for ``stödrelationer``), not as a word of the query themselves."""
     keys: set[str] = set()
     parts: set[str] = set()
-    for word in _positive_words(tree):
+    for word in positive_words(tree):
         if word.kind != "word":
             continue
         for entries in query_words(language, word.text):
@@ -182,14 +182,6 @@ def part_keys(tree: Node | None, language: str) -> frozenset[str]:
                 keys.update(entry.keys)
                 parts.update(entry.parts)
     return frozenset(parts - keys)
-
-
-def _positive_words(node: Node | None) -> list[Word]:
-    if node is None or isinstance(node, Not):
-        return []
-    if isinstance(node, Word):
-        return [node]
-    return [word for child in node.children for word in _positive_words(child)]
 
 
 def _best_window(

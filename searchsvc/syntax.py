@@ -264,3 +264,12 @@ def words(node: Node | None) -> list[Word]:
     if isinstance(node, Not):
         return words(node.child)
     return [word for child in node.children for word in words(child)]
+
+
+def positive_words(node: Node | None) -> list[Word]:
+    """The terms of the tree a record is searched for, not the excluded ones."""
+    if node is None or isinstance(node, Not):
+        return []
+    if isinstance(node, Word):
+        return [node]
+    return [word for child in node.children for word in positive_words(child)]

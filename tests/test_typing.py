@@ -235,7 +235,7 @@ def test_the_figures_docs_api_states_are_the_code(root):
     stated = [
         f"the records hold at least {RATIO} times as often as the spelling typed "
         f"(at most {MAX_RESTORED})",
-        f"when the query finds fewer than {FEW_HITS} records",
+        f"when fewer than {FEW_HITS} records hold every word of the query",
         f"when it has {['', 'one', 'two', 'three'][SHORT_UNKNOWN]} letters no Finnish",
     ]
     assert [s for s in stated if s not in text] == []

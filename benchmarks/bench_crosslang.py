@@ -18,18 +18,22 @@ word pairs and phrases, with and without filters, always with facets and snippet
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.bench_search import ROOT, SHARED_RECORDS, _load, percentile, query_mix, request_of
+from benchmarks.bench_search import (
+    SHARED_RECORDS,
+    _load,
+    load_line,
+    percentile,
+    query_mix,
+    request_of,
+    served,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,32 +94,13 @@ def main(argv: list[str] | None = None) -> int:
           + f"   x{statistics.median(widened) / statistics.median(plain):.2f} p50, "
           f"x{percentile(widened, 0.99) / percentile(plain, 0.99):.2f} p99")
 
-    env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(index_dir), "SEARCHSVC_WORKERS": "2",
-           "SEARCHSVC_LOG_LEVEL": "warning"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", args.bind,
-         "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    base = f"http://{args.bind}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/health/ready", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(index_dir, args.bind) as base:
         _load(base, mix[:40], 2)  # every worker opens and warms the generation
         without = _load(base, mix, args.seconds)
         with_it = _load(base, [{**params, "cross_lang": 1} for params in mix], args.seconds)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     print(f"over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s each):")
     for name, result in (("without cross_lang", without), ("cross_lang=1", with_it)):
-        print(f"  {name:22} {result['rps']:5.0f} requests/s, p50 {result['p50_ms']:6.1f} ms, "
-              f"p99 {result['p99_ms']:6.1f} ms, {result['errors']} errors of "
-              f"{result['requests']}")
+        print(load_line(name, result, 22))
     print(f"  cross_lang=1 / without  x{with_it['rps'] / without['rps']:.2f} throughput, "
           f"x{with_it['p99_ms'] / without['p99_ms']:.2f} p99")
     return 0

@@ -19,6 +19,7 @@ snippets), and measures:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -32,6 +33,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,6 +169,37 @@ def _load(base: str, mix: list[dict], seconds: float) -> dict:
     return json.loads(load.stdout.strip().splitlines()[-1])
 
 
+@contextlib.contextmanager
+def served(index_dir: Path, bind: str) -> Iterator[str]:
+    """Real gunicorn with 2 workers serving ``index_dir`` on ``bind``, once it answers: its
+    base URL. Stopped on leaving."""
+    env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(index_dir), "SEARCHSVC_WORKERS": "2",
+           "SEARCHSVC_LOG_LEVEL": "warning"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", bind,
+         "--access-logfile", "/dev/null"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    base = f"http://{bind}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/health/ready", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def load_line(name: str, result: dict, width: int) -> str:
+    """One line of an ``http_load`` result."""
+    return (f"  {name:{width}} {result['rps']:5.0f} requests/s, p50 {result['p50_ms']:6.1f} ms, "
+            f"p99 {result['p99_ms']:6.1f} ms, {result['errors']} errors of {result['requests']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--load"]:
@@ -218,22 +251,7 @@ def main(argv: list[str] | None = None) -> int:
           + f"   p99 x{percentile(stock, 0.99) / percentile(ours, 0.99):.1f} faster")
     print(line("searchsvc /suggest", suggested))
 
-    port = free_port()
-    env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(index_dir), "SEARCHSVC_WORKERS": "2",
-           "SEARCHSVC_LOG_LEVEL": "warning"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
-         f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(index_dir, f"127.0.0.1:{free_port()}") as base:
         idle = _load(base, mix, args.seconds)
         # The same load while a full rebuild (niced, as docs/operations.md runs it) reads and
         # indexes every record into the served index directory and publishes.
@@ -247,14 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         overlapped = rebuilding.poll() is None
         rebuilding.wait()
         swapped = _load(base, mix, 3)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     print(f"over HTTP (gunicorn 2 workers, 8 clients, {args.seconds:.0f} s):")
     for name, result in (("idle", idle), ("during a rebuild", busy)):
-        print(f"  {name:18} {result['rps']:5.0f} requests/s, p50 {result['p50_ms']:6.1f} ms, "
-              f"p99 {result['p99_ms']:6.1f} ms, {result['errors']} errors of "
-              f"{result['requests']}")
+        print(load_line(name, result, 18))
     print(f"  during / idle      x{busy['rps'] / idle['rps']:.2f} throughput, "
           f"x{busy['p99_ms'] / idle['p99_ms']:.2f} p99"
           + ("" if overlapped else " (the rebuild ended before the load did)"))

@@ -52,7 +52,8 @@ from indexer.contract import (
     twin_pairs,
 )
 from indexer.lexicon import WordKeys
-from searchsvc.query import ParsedQuery, compile_query
+from searchsvc.parsed_query import ParsedQuery
+from searchsvc.query import compile_query
 from searchsvc.scoring import Scored
 from searchsvc.syntax import All, Node, Word
 

@@ -41,7 +41,8 @@ from indexer.contract import (
     title_parts_field,
 )
 from indexer.lexicon import COMPOUND_LANGUAGES, lexicon
-from searchsvc.query import ParsedQuery, compile_query
+from searchsvc.parsed_query import ParsedQuery
+from searchsvc.query import compile_query
 from searchsvc.ranking import WordTier
 from searchsvc.syntax import BadQuery, Node, Not, Word
 

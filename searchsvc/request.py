@@ -36,7 +36,8 @@ from searchsvc.limits import (
     SORTS,
     UI_LANGUAGES,
 )
-from searchsvc.query import ParsedQuery, compile_query
+from searchsvc.parsed_query import ParsedQuery
+from searchsvc.query import compile_query
 from searchsvc.syntax import BadQuery
 
 

@@ -26,7 +26,8 @@ from indexer.contract import (
 from searchsvc.crosslang import across_languages
 from searchsvc.folding import restore
 from searchsvc.limits import FACETS
-from searchsvc.query import ParsedQuery, compile_query
+from searchsvc.parsed_query import ParsedQuery
+from searchsvc.query import compile_query
 from searchsvc.ranking import top_documents
 from searchsvc.request import SearchRequest
 from searchsvc.snapshot import Snapshot

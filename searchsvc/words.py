@@ -21,7 +21,7 @@ from indexer.analysis import stop_words
 from indexer.contract import LANGUAGES, normalize_text
 from indexer.lexicon import LEMMA_LANGUAGES, lexicon
 from searchsvc.folding import restorations
-from searchsvc.query import ParsedQuery
+from searchsvc.parsed_query import ParsedQuery
 
 # Uppercase keywords of the query language: never words to respell.
 OPERATORS = frozenset({"AND", "OR", "NOT"})

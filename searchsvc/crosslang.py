@@ -52,7 +52,7 @@ from indexer.contract import (
     twin_pairs,
 )
 from indexer.lexicon import WordKeys
-from searchsvc.parsed_query import ParsedQuery
+from searchsvc.parsed_query import HighlightTerms, ParsedQuery
 from searchsvc.query import compile_query
 from searchsvc.scoring import Scored
 from searchsvc.syntax import All, Node, Word
@@ -64,8 +64,6 @@ TRANSLATION_WEIGHT = 0.5
 TWIN_SHARE = 0.5
 CLOSE_TO_BEST = 0.5
 REQUIRED_SHARE = 1 / 2
-
-HighlightTerms = dict[str, set[str]]
 
 
 class Bridge:

@@ -16,6 +16,8 @@ from indexer.contract import LANGUAGES, TOKEN_PATTERN, body_field, title_field
 from searchsvc.ranking import WordTier
 from searchsvc.syntax import Node, words
 
+# Index terms per title/body field that a query matches (``ParsedQuery.highlight_terms``).
+HighlightTerms = dict[str, set[str]]
 # Characters after a word that make it part of the syntax, not a word to respell.
 _SYNTAX_AFTER = ("*", "~", ":")
 
@@ -63,13 +65,13 @@ class ParsedQuery:
             if any(low <= start and end <= high for low, high in spans):
                 yield start, end
 
-    def highlight_terms(self, reader: IndexReader | None = None) -> dict[str, set[str]]:
+    def highlight_terms(self, reader: IndexReader | None = None) -> HighlightTerms:
         """Index terms per title/body field that the query matches positively.
 
         Prefix and fuzzy words are expanded (capped) when an index ``reader`` is given;
         without one a fuzzy word gives its own keys and a prefix nothing.
         """
-        terms: dict[str, set[str]] = {}
+        terms: HighlightTerms = {}
         highlighted = {f(lang) for lang in LANGUAGES for f in (title_field, body_field)}
         for leaf in _positive_leaves(self.whoosh):
             field = getattr(leaf, "fieldname", None)

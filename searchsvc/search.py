@@ -9,7 +9,7 @@ the page's hits get a snippet of the passage that matched best (``searchsvc.snip
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,19 +19,19 @@ from indexer.contract import (
     LANGUAGES,
     PARALLEL_ID_FIELD,
     StoredDocument,
-    body_field,
     stored_text_in,
     title_field,
 )
 from searchsvc.crosslang import across_languages
 from searchsvc.folding import restore
 from searchsvc.limits import FACETS
-from searchsvc.parsed_query import ParsedQuery
+from searchsvc.marks import Marks
+from searchsvc.parsed_query import HighlightTerms, ParsedQuery
 from searchsvc.query import compile_query
 from searchsvc.ranking import top_documents
 from searchsvc.request import SearchRequest
 from searchsvc.snapshot import Snapshot
-from searchsvc.snippets import Span, part_keys, snippet, spans_at
+from searchsvc.snippets import Span, snippet, spans_at
 from searchsvc.syntax import BadQuery
 from searchsvc.words import respell
 
@@ -43,8 +43,6 @@ NO_WORDS = {
     "message": "The query has no word to search for, only syntax, symbols or stop words, "
     "so it finds nothing. An empty q lists every record.",
 }
-
-HighlightTerms = dict[str, set[str]]
 
 
 def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
@@ -88,7 +86,7 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         if widened is not None:
             terms = {f: terms.get(f, set()) | widened.terms.get(f, set())
                      for f in terms.keys() | widened.terms.keys()}
-        marks = _Marks(snapshot, terms, [d for d, _ in chosen], query=query)
+        marks = Marks(snapshot, terms, [d for d, _ in chosen], query=query)
         hits = [_hit(snapshot, d, s, marks, request.ui) for d, s in chosen]
 
     columns = snapshot.columns
@@ -180,7 +178,7 @@ def _keyed(snapshot: Snapshot, name: str, key: str | None, ui: str) -> dict[str,
 
 
 def _hit(
-    snapshot: Snapshot, docnum: int, score: float | None, marks: _Marks, ui: str
+    snapshot: Snapshot, docnum: int, score: float | None, marks: Marks, ui: str
 ) -> dict[str, Any]:
     stored = snapshot.stored(docnum)
     return {
@@ -199,50 +197,7 @@ def _hit(
     }
 
 
-class _Marks:
-    """Where the query's words stand in the body texts of a page of hits: token position ->
-    matched key, per language and hit, from the positions the index stores. Each key is
-    looked up once for the whole page (a prefix may stand for hundreds of keys)."""
-
-    def __init__(
-        self, snapshot: Snapshot, terms: HighlightTerms, docnums: list[int],
-        field: Callable[[str], str] = body_field, query: ParsedQuery | None = None,
-    ) -> None:
-        self._snapshot = snapshot
-        self._terms = terms
-        self._field = field  # the body's (or the title's) field of a language
-        self._tree = query.tree if query is not None else None
-        self._page = np.array(sorted(set(docnums)), dtype=np.int32)
-        self._found: dict[str, dict[int, dict[int, str]]] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self._terms)
-
-    def positions(self, language: str, docnum: int) -> dict[int, str]:
-        found = self._found.get(language)
-        if found is None:
-            found = self._found[language] = self._in_page(language)
-        return found.get(docnum, {})
-
-    def part_keys(self, language: str) -> frozenset[str]:
-        """The keys that stand for the query's compounds only as their parts."""
-        return part_keys(self._tree, language)
-
-    def _in_page(self, language: str) -> dict[int, dict[int, str]]:
-        field_name = self._field(language)
-        keys = self._terms.get(body_field(language), set()) | self._terms.get(
-            title_field(language), set()
-        )
-        found: dict[int, dict[int, str]] = {}
-        for key in sorted(keys):
-            for doc, positions in self._snapshot.scorer.positions(field_name, key, self._page):
-                marks = found.setdefault(doc, {})
-                for position in positions:
-                    marks.setdefault(position, key)
-        return found
-
-
-def _snippet(docnum: int, stored: StoredDocument, marks: _Marks) -> str:
+def _snippet(docnum: int, stored: StoredDocument, marks: Marks) -> str:
     """The best passage, from the body text in the language the query matched best (the
     record's main language on a tie)."""
     sections = stored.get("sections") or []
@@ -354,7 +309,7 @@ def _title_spans(
     title, language = stored.get("title") or "", stored.get("language")
     if language not in LANGUAGES:
         return []
-    positions = _Marks(snapshot, terms, [docnum], title_field).positions(language, docnum)
+    positions = Marks(snapshot, terms, [docnum], title_field).positions(language, docnum)
     return [(start, end) for start, end, _ in spans_at(title, positions, reach=None)]
 
 
@@ -363,7 +318,7 @@ def _body_spans(
 ) -> list[Span]:
     """Each language's text is indexed on its own (``stored_text_in``: its sections joined
     by a blank line); offsets into that text are mapped back into the body."""
-    marks = _Marks(snapshot, terms, [docnum])
+    marks = Marks(snapshot, terms, [docnum])
     sections = stored.get("sections") or []
     languages = list(dict.fromkeys(str(s[0]) for s in sections if s[0] in LANGUAGES))
     if not languages:

@@ -23,8 +23,9 @@ import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
+from searchsvc import permalinks
 from searchsvc.page_text import format_date, language_name, text
 from searchsvc.search import Marked
 from searchsvc.snippets import Span, marked
@@ -80,7 +81,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 def document_path(doc_id: str, keep: Mapping[str, str]) -> str:
     """The path of a record's page, with the parameters in ``keep`` (``q``, ``ui``)."""
     query = urlencode({name: value for name, value in keep.items() if value})
-    return f"/documents/{quote(doc_id, safe='')}" + (f"?{query}" if query else "")
+    return permalinks.document_path(doc_id) + (f"?{query}" if query else "")
 
 
 def search_path(q: str) -> str:

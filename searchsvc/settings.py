@@ -65,6 +65,14 @@ def _positive_seconds(raw: str) -> float:
     return float(value)
 
 
+def _public_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c in rest for c in "?#"):
+        raise ValueError(f"must be an http(s) address without query or fragment, not {raw!r}")
+    return url
+
+
 def _origins(raw: str) -> tuple[str, ...]:
     return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
 
@@ -115,6 +123,13 @@ class Settings:
     metrics_dir: Path | None = _setting(
         default=None, parse=_path, shown="a fresh temporary directory",
         help="where gunicorn's workers share their `/metrics` counts (emptied at start)")
+    public_url: str | None = _setting(
+        default=None, parse=_public_url, shown="the request's own",
+        help="the address people reach the service at (`https://haku.example.fi/search-api`), "
+        "for the absolute links of exports, feeds and citations; set it behind a proxy")
+    export_max_records: int = _setting(
+        default=10_000, parse=_number(int, 1), shown="`10000`",
+        help="the most records one export (`/search?format=csv` or `jsonl`) holds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -28,6 +28,14 @@ def test_values_are_parsed():
                                 ("https://a.fi", "https://b.fi"), 0.5, 0, "warning")
 
 
+def test_public_url_and_export_cap():
+    settings = Settings.from_env({"SEARCHSVC_PUBLIC_URL": " https://haku.example.fi/api/ ",
+                                  "SEARCHSVC_EXPORT_MAX_RECORDS": "500"})
+    assert settings.public_url == "https://haku.example.fi/api"
+    assert settings.export_max_records == 500
+    assert Settings.from_env({}).export_max_records == 10_000
+
+
 def test_log_format_and_metrics_dir():
     settings = Settings.from_env({"SEARCHSVC_LOG_FORMAT": " Text ",
                                   "SEARCHSVC_METRICS_DIR": "/run/searchsvc/metrics"})
@@ -42,6 +50,9 @@ def test_log_format_and_metrics_dir():
         ("SEARCHSVC_WORKERS", "two", "must be a whole number"),
         ("SEARCHSVC_WORKERS", "0", "at least 1"),
         ("SEARCHSVC_BIND", "8000", "host:port"),
+        ("SEARCHSVC_PUBLIC_URL", "haku.example.fi", "must be an http"),
+        ("SEARCHSVC_PUBLIC_URL", "https://haku.example.fi/?x=1", "without query"),
+        ("SEARCHSVC_EXPORT_MAX_RECORDS", "0", "at least 1"),
         ("SEARCHSVC_RELOAD_SECONDS", "0", "more than 0"),
         ("SEARCHSVC_LOG_LEVEL", "loud", "one of"),
         ("SEARCHSVC_INDEX_DIR", " ", "must not be empty"),

@@ -4,7 +4,8 @@
 - Corpora: ``write_corpus`` is the one way to make a small corpus of shipped records;
   ``small_corpus`` is the one most tests search (built once per session).
 - Indexes: ``small_index`` (``small_corpus`` rebuilt once per session, one segment) with its
-  ``engine``, ``snapshot`` and Falcon ``client``; ``multi_segment_index`` (written by two
+  ``engine``, ``snapshot`` and Falcon ``client``; ``spreadsheet_index`` (a few records of each
+  file and ``SPREADSHEET_RECORDS``, for exports); ``multi_segment_index`` (written by two
   writer processes); ``published_copy`` (a copy of both, for a test that changes them).
 - Commands: ``cli`` runs ``indexer.cli.main(argv)`` in this process; ``indexer_process``
   runs ``python -m indexer`` as a process of its own, for tests that kill it or limit it.

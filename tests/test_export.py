@@ -303,3 +303,45 @@ def test_an_export_streams_through_gunicorn(spreadsheet_index, sheet, gunicorn):
     rows = list(csv.DictReader(io.StringIO(text[len(BOM) :], newline=""), delimiter=";"))
     assert [row["id"] for row in rows] == [r["id"] for r in expected[:30]]
     assert rows[0]["permalink"].startswith(server.base + "/documents/")
+
+
+# --- the documented examples, on the shipped corpus ---------------------------------------------
+
+
+def documented_exports(root: Path) -> list[tuple[str, list[str], list[str]]]:
+    """(request, status and header lines, body lines) of each example of docs/api.md's
+    Exports section."""
+    text = (root / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text[text.index("### Exports") : text.index("### Counts over time")]
+    assert "With `SEARCHSVC_PUBLIC_URL=https://haku.example.fi`" in section
+    examples = []
+    for block in re.findall(r"```http\n(.*?)```", section, re.S):
+        head, _, body = block.partition("\n\n")
+        request, *answer = head.splitlines()
+        examples.append((request.removeprefix("GET "), answer, body.splitlines()))
+    return examples
+
+
+@pytest.mark.slow
+def test_the_documented_exports_answer_as_written(root, shipped_index):
+    client = testing.TestClient(create_app(Settings(index_dir=shipped_index,
+                                                    public_url="https://haku.example.fi")))
+    generation = (shipped_index / "CURRENT").read_text().strip()
+    examples = documented_exports(root)
+    assert [request.partition("format=")[2][:3] for request, _, _ in examples] == ["csv", "jso"]
+    for request, (status, *headers), lines in examples:
+        route, _, query = request.partition("?")
+        result = client.simulate_get(route, query_string=query)
+        assert str(result.status_code) == status, request
+        for header in headers:
+            name, _, value = header.partition(": ")
+            assert result.headers[name] == value.replace("<generation>", generation), header
+        text = result.content.decode("utf-8")
+        assert text.startswith(BOM) == ("format=csv" in request)
+        separator = "\r\n" if "format=csv" in request else "\n"
+        assert text.lstrip(BOM).split(separator)[: len(lines)] == lines, request
+        if "format=csv" in request:  # read as the section says: utf-8-sig, newline=""
+            handle = io.TextIOWrapper(io.BytesIO(result.content), encoding="utf-8-sig",
+                                      newline="")
+            rows = list(csv.DictReader(handle, delimiter=";"))
+            assert len(rows) == int(result.headers["x-total-count"])

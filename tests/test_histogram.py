@@ -4,6 +4,7 @@ to the total, agree with the records one by one (read through an export), and wi
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,28 @@ def test_a_bad_interval_is_a_400_naming_histogram(client, value):
     result = client.simulate_get("/search", query_string=f"histogram={value}")
     assert result.status_code == 400, result.text
     assert '"histogram"' in result.json["description"]
+
+
+# --- the documented examples, on the shipped corpus ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_documented_histograms_answer_as_written(root, shipped_index):
+    text = (root / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text[text.index("### Counts over time") : text.index("## `GET /suggest")]
+    (block,) = re.findall(r"```http\n(.*?)```", section, re.S)
+    examples = re.findall(r"^GET (\S+)\n(\d{3}) (.*)$", block, re.M)
+    assert len(examples) == 2
+    client = testing.TestClient(create_app(Settings(index_dir=shipped_index)))
+    for request, status, body in examples:
+        route, _, query = request.partition("?")
+        result = client.simulate_get(route, query_string=query)
+        assert result.status_code == int(status)
+        documented = json.loads(body)
+        assert {key: result.json[key] for key in documented} == documented, request
+    # "Of the 36 records of 2022, 33 know only their year."
+    by_year = client.simulate_get("/search", query_string=examples[1][0].partition("?")[2]
+                                  .replace("histogram=month", "histogram=year")).json
+    assert by_year["histogram"] == {"interval": "year", "buckets": [{"key": "2022",
+                                                                     "count": 36}], "undated": 0}
+    assert "Of the 36 records of 2022, 33 know only their year" in " ".join(section.split())

@@ -4,7 +4,9 @@
 scored over arrays (``searchsvc.scoring``), filtered by facet masks (``searchsvc.facets``),
 counted per facet with each facet's own filter left out (disjunctive, for multi-select), and
 the page's hits get a snippet of the passage that matched best (``searchsvc.snippets``).
-``document`` answers ``GET /documents/{id}``, ``facet_counts`` ``GET /facets``.
+``select``, ``ordered`` and ``hit`` are what a page shares with an export
+(``searchsvc.export``); ``histogram`` counts the hits over time. ``document`` answers
+``GET /documents/{id}``, ``facet_counts`` ``GET /facets``.
 """
 
 from __future__ import annotations

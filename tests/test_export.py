@@ -312,7 +312,7 @@ def documented_exports(root: Path) -> list[tuple[str, list[str], list[str]]]:
     """(request, status and header lines, body lines) of each example of docs/api.md's
     Exports section."""
     text = (root / "docs" / "api.md").read_text(encoding="utf-8")
-    section = text[text.index("### Exports") : text.index("### Counts over time")]
+    section = text[text.index("## Exports") : text.index("## Counts over time")]
     assert "With `SEARCHSVC_PUBLIC_URL=https://haku.example.fi`" in section
     examples = []
     for block in re.findall(r"```http\n(.*?)```", section, re.S):

@@ -117,7 +117,7 @@ def test_a_bad_interval_is_a_400_naming_histogram(client, value):
 @pytest.mark.slow
 def test_the_documented_histograms_answer_as_written(root, shipped_index):
     text = (root / "docs" / "api.md").read_text(encoding="utf-8")
-    section = text[text.index("### Counts over time") : text.index("## `GET /suggest")]
+    section = text[text.index("## Counts over time") : text.index("## `GET /suggest")]
     (block,) = re.findall(r"```http\n(.*?)```", section, re.S)
     examples = re.findall(r"^GET (\S+)\n(\d{3}) (.*)$", block, re.M)
     assert len(examples) == 2

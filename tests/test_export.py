@@ -345,3 +345,16 @@ def test_the_documented_exports_answer_as_written(root, shipped_index):
                                       newline="")
             rows = list(csv.DictReader(handle, delimiter=";"))
             assert len(rows) == int(result.headers["x-total-count"])
+
+
+def test_the_openapi_document_describes_exports(client):
+    answer = client.simulate_get("/openapi.json").json["paths"]["/search"]["get"]["responses"]
+    ok = answer["200"]
+    assert set(ok["content"]) == {"application/json", "text/csv", "application/x-ndjson"}
+    assert set(ok["headers"]) == {"X-Total-Count", "X-Export-Count", "X-Export-Capped",
+                                  "Content-Disposition"}
+    parameters = {p["name"]: p for p in
+                  client.simulate_get("/openapi.json").json["paths"]["/search"]["get"]
+                  ["parameters"]}
+    assert parameters["format"]["schema"]["enum"] == ["json", "csv", "jsonl"]
+    assert parameters["delimiter"]["schema"]["enum"] == ["comma", "semicolon"]

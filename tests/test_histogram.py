@@ -134,3 +134,14 @@ def test_the_documented_histograms_answer_as_written(root, shipped_index):
     assert by_year["histogram"] == {"interval": "year", "buckets": [{"key": "2022",
                                                                      "count": 36}], "undated": 0}
     assert "Of the 36 records of 2022, 33 know only their year" in " ".join(section.split())
+
+
+def test_the_openapi_document_describes_the_histogram(client):
+    document = client.simulate_get("/openapi.json").json
+    result = document["components"]["schemas"]["SearchResult"]["properties"]
+    assert result["histogram"] == {"$ref": "#/components/schemas/Histogram"}
+    assert document["components"]["schemas"]["Histogram"]["required"] == [
+        "interval", "buckets", "undated"]
+    (histogram,) = [p for p in document["paths"]["/search"]["get"]["parameters"]
+                    if p["name"] == "histogram"]
+    assert histogram["schema"]["enum"] == ["year", "month"]

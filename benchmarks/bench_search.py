@@ -170,11 +170,12 @@ def _load(base: str, mix: list[dict], seconds: float) -> dict:
 
 
 @contextlib.contextmanager
-def served(index_dir: Path, bind: str) -> Iterator[str]:
-    """Real gunicorn with 2 workers serving ``index_dir`` on ``bind``, once it answers: its
-    base URL. Stopped on leaving."""
-    env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(index_dir), "SEARCHSVC_WORKERS": "2",
-           "SEARCHSVC_LOG_LEVEL": "warning"}
+def served(index_dir: Path, bind: str, workers: int = 2, **settings: str) -> Iterator[str]:
+    """Real gunicorn with ``workers`` (2) serving ``index_dir`` on ``bind`` with these other
+    ``SEARCHSVC_*`` settings, once it answers: its base URL. Stopped on leaving."""
+    env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(index_dir),
+           "SEARCHSVC_WORKERS": str(workers), "SEARCHSVC_LOG_LEVEL": "warning",
+           **{f"SEARCHSVC_{name.upper()}": value for name, value in settings.items()}}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", bind,
          "--access-logfile", "/dev/null"],

@@ -56,3 +56,12 @@ MAX_TITLE_CANDIDATES = 300  # title terms looked at per language
 
 # /analyze
 MAX_ANALYZE_TEXT = 10_000
+
+# /search answers: one page of hits as JSON, or every hit as an export (``searchsvc.export``).
+FORMATS = ("json", "csv", "jsonl")
+EXPORT_FORMATS = ("csv", "jsonl")
+CSV_DELIMITERS = {"comma": ",", "semicolon": ";"}  # semicolon: Finnish and Swedish Excel
+# Parameters of a page of hits, which an export (every hit) does not take.
+PAGE_ONLY = ("page", "size", "facets", "histogram")
+# Counts over time on /search (``searchsvc.histogram``).
+HISTOGRAM_INTERVALS = ("year", "month")

@@ -61,6 +61,29 @@ def _with_page(answer: dict) -> dict:
     return {**answer, "content": {**answer["content"], **page}}
 
 
+EXPORT_HEADERS = {
+    "X-Total-Count": ("integer", "The hits the search matches."),
+    "X-Export-Count": ("integer", "The records the export holds: the total, or the export "
+                                  "limit (SEARCHSVC_EXPORT_MAX_RECORDS) when it is smaller."),
+    "X-Export-Capped": ("boolean", "true when the export holds fewer records than matched."),
+    "Content-Disposition": ("string", 'attachment; filename="searchsvc-export-<generation>.csv" '
+                                      "(or .jsonl)"),
+}
+
+
+def _with_export(answer: dict) -> dict:
+    """``/search``'s answer, also as an export (``format=csv``, ``format=jsonl``)."""
+    exports = {
+        "text/csv": {"schema": {"type": "string", "description": "UTF-8 with a byte-order mark, "
+                                "RFC 4180, a header row; ; between cells with "
+                                "delimiter=semicolon"}},
+        "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/ExportRecord"}},
+    }
+    headers = {name: {"description": text, "schema": {"type": kind}}
+               for name, (kind, text) in EXPORT_HEADERS.items()}
+    return {**answer, "headers": headers, "content": {**answer["content"], **exports}}
+
+
 PROBLEM = {"description": "Error", "content": {"application/problem+json": {
     "schema": {"$ref": "#/components/schemas/Problem"}}}}
 
@@ -115,7 +138,38 @@ def openapi_document() -> dict[str, Any]:
                                  "stop words); null otherwise",
                                  "properties": {"code": {"type": "string"},
                                                 "message": {"type": "string"}}},
+                             "histogram": {"$ref": "#/components/schemas/Histogram"},
                              "took_ms": {"type": "number"}}},
+        "Histogram": {
+            "type": "object", "required": ["interval", "buckets", "undated"],
+            "description": "With histogram=year|month only: the hits per year (by year) or "
+            "month (YYYY-MM, by date), oldest first, without gaps from the first bucket with a "
+            "hit to the last; undated: the hits without one (by month: without a full date). "
+            "The counts and undated add up to total.",
+            "properties": {
+                "interval": {"type": "string", "enum": ["year", "month"]},
+                "buckets": {"type": "array", "items": {
+                    "type": "object", "required": ["key", "count"],
+                    "properties": {"key": {"type": "string"}, "count": {"type": "integer"}}}},
+                "undated": {"type": "integer"}}},
+        "ExportRecord": {
+            "type": "object", "description": "One line of format=jsonl: a hit without its "
+            "score, with the record's permalink and its snippet as plain text (no markup). "
+            "format=csv has the same fields as columns, type/division/org as key and *_label "
+            "columns, cells that would start a formula prefixed with '.",
+            "required": ["id", "title", "lang", "permalink", "snippet"],
+            "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"},
+                "url": {"type": "string", "nullable": True},
+                "lang": {"type": "string"},
+                "date": {"type": "string", "nullable": True},
+                "date_source": {"type": "string", "nullable": True},
+                "year": {"type": "integer", "nullable": True},
+                "type": {"$ref": "#/components/schemas/Keyed"},
+                "division": {"$ref": "#/components/schemas/Keyed"},
+                "org": {"$ref": "#/components/schemas/Keyed"},
+                "permalink": {"type": "string"},
+                "snippet": {"type": "string"}}},
         "Suggestions": {"type": "object", "required": ["q", "suggestions", "titles"],
                         "properties": {
             "q": {"type": "string"},
@@ -141,9 +195,12 @@ def openapi_document() -> dict[str, Any]:
     # Answers from an index: If-None-Match with the generation's ETag (or *) is a 304.
     cached = {"304": {"description": "Not modified: the client's copy is current"}, **errors}
     paths: dict[str, dict[str, Any]] = {
-        "/search": {"get": {"summary": "Search records", "parameters": _parameters(SearchRequest),
-                            "responses": {"200": _json("#/components/schemas/SearchResult",
-                                                       "Hits and facet counts"), **cached}}},
+        "/search": {"get": {"summary": "Search records; or export every hit (format=csv, jsonl)",
+                            "parameters": _parameters(SearchRequest),
+                            "responses": {"200": _with_export(_json(
+                                "#/components/schemas/SearchResult",
+                                "Hits and facet counts; with format=csv or jsonl every hit, "
+                                "streamed")), **cached}}},
         "/suggest": {"get": {"summary": "Complete the last word of a query",
                              "parameters": _parameters(SuggestRequest),
                              "responses": {"200": _json("#/components/schemas/Suggestions",

@@ -174,7 +174,7 @@ def search_request(
     the keys the snapshot's generation knows (without a snapshot, all else is checked)."""
     fields: dict[str, Any] = {**given, **ui(req)}
     keys = None if snapshot is None else snapshot.columns.known
-    return SearchRequest(**fields, facet_keys=keys)
+    return SearchRequest(**fields, facet_keys=keys, given=frozenset(req.params))
 
 
 def suggest_request(req: falcon.Request) -> SuggestRequest:

@@ -20,11 +20,15 @@ from typing import Any
 
 from indexer.contract import YEAR_MAX, YEAR_MIN
 from searchsvc.limits import (
+    CSV_DELIMITERS,
     DEFAULT_SIZE,
     DEFAULT_TITLES,
     DEFAULT_UI,
+    EXPORT_FORMATS,
     FACET_NAMES,
     FACETS,
+    FORMATS,
+    HISTOGRAM_INTERVALS,
     MAX_ANALYZE_TEXT,
     MAX_QUERY_LENGTH,
     MAX_RESULTS_DEPTH,
@@ -33,6 +37,7 @@ from searchsvc.limits import (
     MAX_SUGGESTIONS,
     MAX_TITLES,
     MIN_SIZE,
+    PAGE_ONLY,
     SORTS,
     UI_LANGUAGES,
 )
@@ -182,13 +187,31 @@ class SearchRequest:
         help="1: a query of plain words also finds records in the other official language "
         "(Finnish, Swedish), through translations learned from the twin records and "
         "through each record's twin; ranked below the query's own words.")
+    format: str = parameter(
+        default="json", name="format", choices=FORMATS,
+        help="json: one page of hits (default). csv, jsonl: an export, every hit in the "
+        "order of sort, streamed (up to SEARCHSVC_EXPORT_MAX_RECORDS; the headers "
+        "X-Total-Count and X-Export-Capped say whether all came); it takes no page, size, "
+        "facets or histogram.")
+    delimiter: str = parameter(
+        default="comma", name="delimiter", choices=tuple(CSV_DELIMITERS),
+        help="With format=csv: the separator, comma (default) or semicolon (Finnish and "
+        "Swedish Excel).")
+    histogram: str | None = parameter(
+        default=None, name="histogram", choices=HISTOGRAM_INTERVALS,
+        help="Counts over time of every hit: year or month buckets adding up to total with "
+        "the undated counted apart.")
     facet_keys: Mapping[str, Collection[Any]] | None = field(
         default=None, repr=False, compare=False)
+    # The names of the query-string parameters given (``searchsvc.params``): what an export
+    # refuses is what the client asked for, not a default.
+    given: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     # ``q`` read and compiled, once.
     query: ParsedQuery = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_parameters(self, self.facet_keys)
+        self._check_format()
         if self.page * self.size > MAX_RESULTS_DEPTH:
             raise InvalidParameter(
                 "page",
@@ -207,6 +230,23 @@ class SearchRequest:
     def first(self) -> int:
         """Index of the page's first hit among all hits."""
         return (self.page - 1) * self.size
+
+    @property
+    def exports(self) -> bool:
+        """Whether the answer is every hit (``searchsvc.export``), not a page of them."""
+        return self.format in EXPORT_FORMATS
+
+    def _check_format(self) -> None:
+        """An export is every hit: a page's parameters given with it are a 400 rather than
+        ignored, so nobody takes one page's worth for the whole set or the reverse."""
+        if self.exports:
+            paged = [name for name in PAGE_ONLY if name in self.given]
+            if paged:
+                raise InvalidParameter(
+                    tuple(paged), f"format={self.format} exports every hit (up to the "
+                    "export limit) and takes no page, size, facets or histogram.")
+        if self.format != "csv" and ("delimiter" in self.given or self.delimiter != "comma"):
+            raise InvalidParameter("delimiter", "It applies to format=csv only.")
 
 
 @dataclass(frozen=True)

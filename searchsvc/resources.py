@@ -13,7 +13,16 @@ from collections.abc import Sequence
 
 import falcon
 
-from searchsvc import document_page, homepage, params, search, snippets, suggest
+from searchsvc import (
+    document_page,
+    export,
+    homepage,
+    params,
+    permalinks,
+    search,
+    snippets,
+    suggest,
+)
 from searchsvc.assets import LONG_MAX_AGE, SHORT_MAX_AGE, Asset
 from searchsvc.engine import Engine, IndexMissing, Snapshot
 from searchsvc.openapi import openapi_document
@@ -68,9 +77,25 @@ class SearchResource(_FromIndex):
         request = params.search_request(req, given, snapshot)
         if self._cacheable(req, resp, snapshot.generation):
             return
+        if request.exports:
+            self._export(req, resp, snapshot, request)
+            return
         body = search.search(snapshot, request)
         body["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
         resp.media = body
+
+    def _export(self, req: falcon.Request, resp: falcon.Response, snapshot: Snapshot,
+                request: SearchRequest) -> None:
+        """Every hit, streamed (``searchsvc.export``): how many matched and whether the
+        export holds them all are headers, as the body is sent as it is read."""
+        found = export.export(snapshot, request, self.settings.export_max_records,
+                              permalinks.base_url(req, self.settings))
+        resp.content_type = found.content_type
+        resp.downloadable_as = found.filename
+        resp.set_header("X-Total-Count", str(found.total))
+        resp.set_header("X-Export-Count", str(found.count))
+        resp.set_header("X-Export-Capped", "true" if found.capped else "false")
+        resp.stream = found.body
 
 
 class SuggestResource(_FromIndex):

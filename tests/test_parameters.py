@@ -15,7 +15,7 @@ from searchsvc.settings import Settings
 
 ROUTE_PARAMETERS = {
     "/search": "q, lang, year, year_from, year_to, division, type, org, sort, page, size, "
-    "facets, ui, cross_lang",
+    "facets, ui, cross_lang, format, delimiter, histogram",
     "/suggest": "q, lang, size, titles",
     "/documents/xss-1": "q, ui",
     "/facets": "ui",

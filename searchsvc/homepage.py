@@ -1,4 +1,5 @@
-"""``GET /``: the service's own search page, one ``<records-search url-state>`` element.
+"""``GET /``: the service's own search page, one ``<records-search url-state tools>`` element
+(``tools``: links to the result's exports and feed).
 
 The page holds no script or style of its own: the widget and ``page.css`` are served files
 (``searchsvc.assets``) at their versioned URLs, so the page is served with a strict
@@ -49,7 +50,7 @@ def render(ui: str, query_string: str, widget: Asset, stylesheet: Asset) -> str:
 <main>
 <h1>{TITLES[ui]}</h1>
 <nav aria-label="{LANGUAGE_NAV[ui]}">{links}</nav>
-<records-search url-state></records-search>
+<records-search url-state tools></records-search>
 </main>
 </body>
 </html>

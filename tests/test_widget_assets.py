@@ -55,7 +55,7 @@ def test_the_search_page_has_a_strict_csp_and_no_inline_script_or_style(client):
     assert "<style" not in html and " style=" not in html
     widget = assets.load("widget.js")
     assert f'<script type="module" src="/widget.js?v={widget.version}"></script>' in html
-    assert "<records-search url-state></records-search>" in html
+    assert "<records-search url-state tools></records-search>" in html
     assert client.simulate_get(f"/page.css?v={assets.load('page.css').version}").status_code == 200
 
 

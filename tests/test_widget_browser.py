@@ -4,6 +4,8 @@ The numbers refer to the list in issue 10."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
 from pathlib import Path
@@ -595,3 +597,42 @@ def test_a_refused_prefix_is_searched_as_the_word(browser_page, host_site):
     expect(box.locator("li.hit").first).to_be_visible()
     assert asked == ["(omaishoito OR omaishoito*)", "omaishoito"]
     expect(box.locator("[role=alert]")).to_be_empty()
+
+
+def test_the_search_page_offers_the_result_as_csv_jsonl_and_a_feed(browser_page, widget_server):
+    """The ``tools`` attribute (the service's own page): the links ask for what is shown, the
+    same query and filters, and each answers."""
+    page: Page = browser_page.page
+    page.goto(widget_server.base + "/?q=omaishoito&ui=fi")
+    box = widget(page)
+    expect(box.locator("li.hit").first).to_be_visible()
+    open_filters(box)
+    years = box.locator("fieldset", has_text="Vuosi").locator("input[type=checkbox]")
+    year = years.first.get_attribute("value")
+    years.first.check()
+    shown = total(box)
+    tools = box.locator("p.tools a")
+    expect(tools).to_have_count(4)
+    hrefs = [tools.nth(n).get_attribute("href") or "" for n in range(4)]
+    for href in hrefs:
+        asked = query_of(href)
+        assert asked["q"] == ["(omaishoito OR omaishoito*)"] and asked["year"] == [year]
+        assert "page" not in asked and "size" not in asked
+    csv_answer = page.request.get(hrefs[0])
+    assert csv_answer.status == 200 and csv_answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(csv_answer.text().lstrip("\ufeff"), newline="")))
+    assert len(rows) == shown + 1  # a header, then a row a record
+    semicolons = page.request.get(hrefs[1]).text().lstrip("\ufeff")
+    assert list(csv.reader(io.StringIO(semicolons, newline=""), delimiter=";"))[0] == rows[0]
+    assert len(page.request.get(hrefs[2]).text().strip().split("\n")) == shown
+    feed = page.request.get(hrefs[3])
+    assert feed.status == 200 and "<feed" in feed.text()
+    assert serious(page) == []
+    assert browser_page.console_errors == []
+
+
+def test_a_city_s_search_box_has_no_export_links(browser_page, host_site):
+    page = open_widget(browser_page, host_site)
+    box = widget(page)
+    searched(box, "omaishoito")
+    expect(box.locator("p.tools")).to_be_hidden()

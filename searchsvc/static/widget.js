@@ -21,7 +21,8 @@ const STRINGS = {
     loading: "Haetaan…", error: "Haku epäonnistui.", timeout: "Haku kesti liian kauan.",
     retry: "Yritä uudelleen", didYouMean: "Tarkoititko:", more: "Näytä lisää tuloksia",
     filters: "Rajaa hakua", year: "Vuosi", lang: "Kieli", division: "Toimiala", type: "Asiakirjatyyppi",
-    title: "Otsikko",
+    title: "Otsikko", tools: "Tulokset muualle:", csv: "CSV", csvSemicolon: "CSV Exceliin (;)",
+    jsonl: "JSON Lines", feed: "Uudet tulokset syötteenä (Atom)",
   },
   sv: {
     label: "Sök i protokoll och beslut", search: "Sök", suggestions: "Förslag",
@@ -29,7 +30,8 @@ const STRINGS = {
     loading: "Söker…", error: "Sökningen misslyckades.", timeout: "Sökningen tog för lång tid.",
     retry: "Försök igen", didYouMean: "Menade du:", more: "Visa fler träffar",
     filters: "Avgränsa sökningen", year: "År", lang: "Språk", division: "Sektor", type: "Dokumenttyp",
-    title: "Rubrik",
+    title: "Rubrik", tools: "Träffarna någon annanstans:", csv: "CSV", csvSemicolon: "CSV för Excel (;)",
+    jsonl: "JSON Lines", feed: "Nya träffar som flöde (Atom)",
   },
   en: {
     label: "Search minutes and decisions", search: "Search", suggestions: "Suggestions",
@@ -37,7 +39,8 @@ const STRINGS = {
     loading: "Searching…", error: "The search failed.", timeout: "The search took too long.",
     retry: "Try again", didYouMean: "Did you mean:", more: "Show more results",
     filters: "Narrow the search", year: "Year", lang: "Language", division: "Division", type: "Document type",
-    title: "Title",
+    title: "Title", tools: "Take the results elsewhere:", csv: "CSV", csvSemicolon: "CSV for Excel (;)",
+    jsonl: "JSON Lines", feed: "New results as a feed (Atom)",
   },
 };
 
@@ -88,6 +91,8 @@ li.hit { padding: .6em 0; border-bottom: 1px solid #ddd; }
 li.hit a { font-weight: 600; color: var(--records-search-accent, #0b4f9c); text-decoration: underline;
   display: inline-block; min-height: 24px; }
 .snippet { margin: .25em 0 0; }
+.tools { margin: .25em 0; }
+.tools a { display: inline-block; min-height: 24px; margin-right: .75em; color: var(--records-search-accent, #0b4f9c); }
 mark { background: var(--records-search-mark, #ffe58a); color: inherit; padding: 0 .1em; }
 .state { margin: .5em 0; }
 .error { border-left: 4px solid #b00020; padding: .25em .6em; }
@@ -241,13 +246,14 @@ class RecordsSearch extends HTMLElement {
     this.loading = el("p", { class: "state muted", hidden: "" });
     this.alert = el("div", { role: "alert" });
     this.didYouMean = el("p", { class: "state", hidden: "" });
+    this.tools = el("p", { class: "tools muted", hidden: "" });
     this.facets = el("div", { class: "facets" });
     this.filtersLabel = el("summary");
     this.filters = el("details", { class: "filters", hidden: "" }, this.filtersLabel, this.facets);
     this.results = el("ol", { class: "results" });
     this.more = el("button", { type: "button", hidden: "", onclick: () => this.search({ more: true }) });
     this.root = el("div", { class: "root", part: "root" },
-      this.form, this.loading, this.status, this.alert, this.didYouMean, this.filters, this.results, this.more);
+      this.form, this.loading, this.status, this.alert, this.didYouMean, this.tools, this.filters, this.results, this.more);
     root.append(this.root);
     this.relabel(false);
   }
@@ -441,11 +447,13 @@ class RecordsSearch extends HTMLElement {
     this.renderState();
     try {
       let answer;
+      let sent = asTyped(q);
       try {
-        answer = await this.fetchJson(`/search?${this.params(asTyped(q), page)}`, controller);
+        answer = await this.fetchJson(`/search?${this.params(sent, page)}`, controller);
       } catch (error) {
         // a prefix refused (it begins too many words): the word as it is
-        if (error.status !== 400 || asTyped(q) === q) throw error;
+        if (error.status !== 400 || sent === q) throw error;
+        sent = q;
         answer = await this.fetchJson(`/search?${this.params(q, page)}`, controller);
       }
       if (seq !== this.seq) return; // a later search was started: this answer is stale
@@ -455,6 +463,7 @@ class RecordsSearch extends HTMLElement {
       if (answer.did_you_mean) answer.did_you_mean = answer.did_you_mean.replace(/\((\S+) OR \S+\*\)$/u, "$1");
       this.answer = answer;
       this.lastQuery = q;
+      this.sentQuery = sent; // what the answer is for: the exports and feed ask the same
       this.state = "done";
       this.render();
       if (more) this.results.children[firstNew]?.querySelector("a")?.focus();
@@ -511,6 +520,7 @@ class RecordsSearch extends HTMLElement {
       }));
     }
     this.renderFacets(answer);
+    this.renderTools(answer);
     this.results.replaceChildren(...(answer ? this.hits.map((hit) => this.renderHit(hit)) : []));
     this.more.hidden = !answer || this.hits.length >= answer.total;
   }
@@ -539,6 +549,24 @@ class RecordsSearch extends HTMLElement {
         return el("label", {}, box, el("span", { text: `${value.label ?? key} (${count})` }));
       }));
     }));
+  }
+
+  // Opt in with the tools attribute (the service's own page has it): the whole result as CSV
+  // or JSON Lines (GET /search?format=…) and its newest records as an Atom feed (GET /feed),
+  // under the same query and filters.
+  renderTools(answer) {
+    const t = this.t;
+    this.tools.hidden = !this.hasAttribute("tools") || !answer || answer.total === 0;
+    if (this.tools.hidden) return this.tools.replaceChildren();
+    const params = this.params(this.sentQuery, 1);
+    for (const name of ["page", "size", "facets"]) params.delete(name);
+    const link = (text, path, extra, type) => el("a", { href: `${this.api}${path}?${new URLSearchParams([...params, ...extra])}`,
+      type, text });
+    this.tools.replaceChildren(`${t.tools} `,
+      link(t.csv, "/search", [["format", "csv"]], "text/csv"),
+      link(t.csvSemicolon, "/search", [["format", "csv"], ["delimiter", "semicolon"]], "text/csv"),
+      link(t.jsonl, "/search", [["format", "jsonl"]], "application/jsonl"),
+      link(t.feed, "/feed", [], "application/atom+xml"));
   }
 
   renderHit(hit) {

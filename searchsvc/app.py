@@ -44,6 +44,11 @@ def _warm_up(engine: Engine) -> None:
         pass  # /health says so; the engine opens the index once one is published
 
 
+# Answer headers a script of an allowed origin may read, besides the CORS-safelisted ones:
+# an export's counts (``searchsvc.export``) and the ``Link`` to a search's feed.
+EXPOSED_HEADERS = ("X-Total-Count", "X-Export-Count", "X-Export-Capped", "Link", "ETag")
+
+
 class CORS(falcon.CORSMiddleware):
     """Falcon's CORS policy, and ``Vary: Origin`` on every answer: whether an answer carries
     the CORS headers depends on the request's ``Origin``, so a shared cache must keep one
@@ -74,7 +79,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     middleware: list[Any] = [metrics]  # first, so its clock covers the others
     if settings.cors_origins:
         origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
-        middleware.append(CORS(allow_origins=origins))
+        middleware.append(CORS(allow_origins=origins, expose_headers=list(EXPOSED_HEADERS)))
     app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     errors.register(app)

@@ -192,6 +192,14 @@ def test_cors_for_configured_origins_only(client):
     assert "access-control-allow-origin" not in other.headers
 
 
+def test_a_page_of_an_allowed_origin_may_read_an_export_s_counts(client):
+    """Fetched from a city's page, an export's counts and a search's feed link are readable."""
+    answer = client.simulate_get("/search", query_string="q=tuki&format=csv",
+                                 headers={"Origin": "https://www.hel.fi"})
+    exposed = answer.headers["access-control-expose-headers"].lower().replace(" ", "").split(",")
+    assert {"x-total-count", "x-export-count", "x-export-capped", "link"} <= set(exposed)
+
+
 def test_openapi_document_is_valid_and_lists_every_route(client):
     document = client.simulate_get("/openapi.json").json
     validate(document)

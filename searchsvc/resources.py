@@ -8,16 +8,18 @@ Falcon sends the headers without the body).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 
 import falcon
 
-from searchsvc import document_page, homepage, params, search, snippets, suggest
+from searchsvc import document_page, feed, homepage, params, search, snippets, suggest
 from searchsvc.assets import LONG_MAX_AGE, SHORT_MAX_AGE, Asset
 from searchsvc.engine import Engine, IndexMissing, Snapshot
 from searchsvc.openapi import openapi_document
-from searchsvc.request import SearchRequest
+from searchsvc.permalinks import base_url
+from searchsvc.request import FeedRequest, SearchRequest
 from searchsvc.settings import Settings
 
 
@@ -66,11 +68,37 @@ class SearchResource(_FromIndex):
             params.search_request(req, given, None)  # a bad parameter is a 400 even so
             raise
         request = params.search_request(req, given, snapshot)
+        # The feed of the same query and filters (``searchsvc.feed``).
+        following = feed.feed_url(base_url(req, self.settings), request,
+                                  ["ui"] if "ui" in req.params else [])
+        resp.append_link(following, "alternate", type_hint="application/atom+xml")
         if self._cacheable(req, resp, snapshot.generation):
             return
         body = search.search(snapshot, request)
+        body["links"] = {"feed": following}
         body["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
         resp.media = body
+
+
+class FeedResource(_FromIndex):
+    """``GET /feed``: an Atom feed of the newest records a search finds (``searchsvc.feed``).
+    Its entity tag names the generation and the request (its address and ``ui``)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        given = params.values(req, FeedRequest)
+        try:
+            snapshot = self.engine.snapshot()
+        except IndexMissing:
+            params.feed_request(req, given, None)  # a bad parameter is a 400 even so
+            raise
+        request = params.feed_request(req, given, snapshot)
+        extra = ["size", "ui"] if "ui" in req.params else ["size"]
+        self_url = feed.feed_url(base_url(req, self.settings), request, extra)
+        digest = hashlib.sha256(f"{self_url} {request.ui}".encode()).hexdigest()[:16]
+        if self._cacheable(req, resp, snapshot.generation, representation=f"-feed-{digest}"):
+            return
+        resp.content_type = feed.MEDIA_TYPE
+        resp.data = feed.atom(snapshot, request, base_url(req, self.settings), self_url)
 
 
 class SuggestResource(_FromIndex):

@@ -111,5 +111,5 @@ def test_the_documented_if_none_match_forms_are_the_ones_tested(root: Path):
                    "Every route answers `HEAD` as it answers `GET`",
                    "`HEAD /health/live`", "`Vary: Origin` on every answer when "
                    "`SEARCHSVC_CORS_ORIGINS` is set", "`Vary: Accept-Language` on `/search`, "
-                   "`/documents/{id}` and `/facets` when no `ui` is given"]:
+                   "`/documents/{id}`, `/facets` and `/feed` when no `ui` is given"]:
         assert stated in text, stated

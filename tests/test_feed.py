@@ -3,6 +3,7 @@ indexes, a real feed parser, and once through gunicorn)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import urllib.request
@@ -16,6 +17,7 @@ from falcon import testing
 
 from indexer.build import rebuild
 from indexer.update import update
+from searchsvc import homepage
 from searchsvc.app import create_app
 from searchsvc.engine import Engine
 from searchsvc.settings import Settings
@@ -183,6 +185,21 @@ def test_search_answers_link_their_feed(client):
     assert set(record_ids(following)) <= {h["id"] for h in searched.json["hits"]}
     assert len(record_ids(following)) == min(20, searched.json["total"])
     assert get(client, "/search").json["links"]["feed"] == "http://falconframework.org/feed"
+
+
+def test_the_search_page_names_the_feed_of_its_search(client, root):
+    docs = " ".join((root / "docs" / "api.md").read_text(encoding="utf-8").split())
+    (path, documented) = re.findall(r"`(/\?q=\S+)` has `(<link rel=\"alternate\"[^`]+>)`",
+                                    docs)[0]
+    page = client.simulate_get("/", query_string=path[2:]).text
+    assert documented.replace(">", f' title="{homepage.FEED_TITLES["sv"]}">') in page
+    (href,) = re.findall(r'<link rel="alternate" type="application/atom\+xml" href="([^"]+)"',
+                         page)
+    assert href == "/feed?q=tuki&amp;lang=fi&amp;ui=sv"
+    feed = parsed(get(client, html.unescape(href)))
+    assert feed.feed.title == "Nya handlingar för sökningen ”tuki”; språk: finska"
+    hostile = client.simulate_get("/", query_string="q=%22%3E%3Cscript%3Ex").text
+    assert "<script>x" not in hostile and "q=%22%3E%3Cscript%3Ex" in hostile
 
 
 def test_public_url_names_the_authority(small_index):

@@ -30,6 +30,8 @@ A generation directory::
                          from the generation published before. A generation without the file
                          (built before it existed) is served as if each record had been
                          first published on its date, else when the generation was built
+                         (a file beside the index: the fields and the analysis are as they
+                         were, so ``SCHEMA_VERSION`` stays and such a generation is updated)
     MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title and a body
                          field, (fi, sv) a compound-parts field of each, a whole-title
                          completion field, and the stored and column fields of

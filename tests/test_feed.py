@@ -307,3 +307,14 @@ def test_through_gunicorn(gunicorn, small_index):
         assert not_modified.value.code == 304
         status, found = server.get("/search?q=kokous&ui=fi")
         assert status == 200 and found["links"]["feed"] == f"{server.base}/feed?q=kokous&ui=fi"
+
+
+def test_the_openapi_document_describes_the_feed(client):
+    document = client.simulate_get("/openapi.json").json
+    answer = document["paths"]["/feed"]["get"]["responses"]
+    assert list(answer["200"]["content"]) == ["application/atom+xml"]
+    assert {"304", "400", "503"} <= set(answer)
+    size = {p["name"]: p for p in document["paths"]["/feed"]["get"]["parameters"]}["size"]
+    assert (size["schema"]["minimum"], size["schema"]["maximum"]) == (1, 100)
+    result = document["components"]["schemas"]["SearchResult"]["properties"]
+    assert result["links"]["required"] == ["feed"]

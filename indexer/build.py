@@ -1,8 +1,8 @@
 """Building a generation: the skeleton every rebuild and update runs, and the rebuild itself.
 
     corpus check -> lock -> fresh building directory -> vocabulary -> [write] -> count check
-         -> removal limit -> remember removals -> update changed nothing? stop : translations,
-         labels.json and manifest.json -> publish
+         -> removal limit -> remember removals -> update changed nothing? stop : first-published
+         times, translations, labels.json and manifest.json -> publish
 
 ``building()`` owns every step but the writing: ``rebuild`` (here) writes a new index from
 the corpus, ``indexer.update.update`` a copy of the published one plus what changed. Whatever
@@ -42,6 +42,7 @@ from indexer.documents import document_fields
 from indexer.guards import CorpusUnusable, RemovalLimit, check_corpus
 from indexer.lexicon import lexicon
 from indexer.normalize import iter_records
+from indexer.published import write_first_published
 from indexer.records import BadRecord, Record
 from indexer.schema import build_schema
 from indexer.translations import write_translations
@@ -252,6 +253,7 @@ def building(
             report.generation, report.unchanged = published.name, True
             return
         report.generation = generations.new_generation_name()
+        _write_first_published(build, index_dir, published)
         base = generations.generations_dir(index_dir) / report.base if report.base else None
         with report.phase("translations"):
             write_translations(path, base)
@@ -276,6 +278,19 @@ def _holds_the_same(build: Build, published: Published, labels: Any) -> bool:
     with index.open_dir(str(build.path)).reader() as reader:
         built = {key: digest for key, (_, digest) in indexed_records(reader).items()}
     return built == published.records
+
+
+def _write_first_published(build: Build, index_dir: Path, published: Published | None) -> None:
+    """``published.i64``, the times carried over from the published generation
+    (``indexer.published``), and a time for every record counted in."""
+    base = generations.generations_dir(index_dir) / published.name if published else None
+    with build.report.phase("first published"):
+        dated = write_first_published(build.path, base)
+    if dated != build.report.documents:
+        raise BuildFailed(
+            f"first-published times were written for {dated} records but {build.report.documents}"
+            " were read; nothing was published"
+        )
 
 
 @contextmanager

@@ -23,6 +23,15 @@ A generation directory::
     twins.i32            the twin map: per doc number, the doc number of its twin (-1 for
                          none), little-endian int32 (``twin_pairs`` of the index, written
                          with the translations so a worker reads it at once)
+    published.i64        first-published times (``indexer.published``): per doc number, when
+                         the record first appeared in a published generation of this index
+                         directory, seconds since the epoch (UTC) as little-endian int64, 0
+                         for a deleted doc number; carried over by ``rebuild`` and ``update``
+                         from the generation published before. A generation without the file
+                         (built before it existed) is served as if each record had been
+                         first published on its date, else when the generation was built
+                         (a file beside the index: the fields and the analysis are as they
+                         were, so ``SCHEMA_VERSION`` stays and such a generation is updated)
     MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title and a body
                          field, (fi, sv) a compound-parts field of each, a whole-title
                          completion field, and the stored and column fields of
@@ -55,6 +64,8 @@ TRANSLATIONS_FILE = "translations.tsv"
 TWINS_LINE = "#twins"
 TWINS_FILE = "twins.i32"
 TWINS_DTYPE = "<i4"
+FIRST_PUBLISHED_FILE = "published.i64"
+FIRST_PUBLISHED_DTYPE = "<i8"
 # The languages the twin records link (``parallel_id``), and so the translations.
 TWIN_LANGUAGES = ("fi", "sv")
 
@@ -227,6 +238,15 @@ def read_twins(generation: Path, documents: int) -> bytes | None:
     ``TWINS_DTYPE``, or None if it has none that fits."""
     path = generation / TWINS_FILE
     if not path.is_file() or path.stat().st_size != 4 * documents:
+        return None
+    return path.read_bytes()
+
+
+def read_first_published(generation: Path, documents: int) -> bytes | None:
+    """The first-published times of a generation of ``documents`` doc numbers, as bytes of
+    ``FIRST_PUBLISHED_DTYPE``, or None if it has none that fits."""
+    path = generation / FIRST_PUBLISHED_FILE
+    if not path.is_file() or path.stat().st_size != 8 * documents:
         return None
     return path.read_bytes()
 

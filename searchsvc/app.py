@@ -23,6 +23,7 @@ from searchsvc.resources import (
     AssetResource,
     DocumentResource,
     FacetsResource,
+    FeedResource,
     HealthResource,
     HomePageResource,
     LivenessResource,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _route(app, "/suggest", SuggestResource(engine, settings))
     _route(app, "/documents/{doc_id}", DocumentResource(engine, settings))
     _route(app, "/facets", FacetsResource(engine, settings))
+    _route(app, "/feed", FeedResource(engine, settings))
     _route(app, "/analyze", AnalyzeResource())
     _route(app, "/health", HealthResource(engine, settings))
     _route(app, "/health/live", LivenessResource())

@@ -5,7 +5,9 @@ The page holds no script or style of its own: the widget and ``page.css`` are se
 (``searchsvc.assets``) at their versioned URLs, so the page is served with a strict
 Content-Security-Policy (``CSP``). The query and filters live in the page's URL, read and
 written by the element (``/?q=omaishoito&lang=fi&year=2024``); ``ui`` (else
-``Accept-Language``) picks the page's language.
+``Accept-Language``) picks the page's language. The page's head names the Atom feed of the
+search it was loaded with (``<link rel="alternate" type="application/atom+xml">``, for feed
+readers and browser extensions that look for one; ``searchsvc.feed``).
 """
 
 from __future__ import annotations
@@ -25,12 +27,19 @@ TITLES = {
 }
 LANGUAGE_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
 LANGUAGE_NAV = {"fi": "Kieli", "sv": "Språk", "en": "Language"}
+FEED_TITLES = {"fi": "Uudet asiakirjat (Atom)", "sv": "Nya handlingar (Atom)",
+               "en": "New records (Atom)"}
+# The parameters of the page's URL that ``/feed`` takes too.
+FEED_PARAMETERS = ("q", "lang", "year", "year_from", "year_to", "division", "type", "org",
+                   "cross_lang")
 
 
 def render(ui: str, query_string: str, widget: Asset, stylesheet: Asset) -> str:
     """The page in ``ui``, with links to itself in the other languages, query kept."""
     kept = [(key, value) for key, value in parse_qsl(query_string, keep_blank_values=True)
             if key != "ui"]
+    followed = [(key, value) for key, value in kept if key in FEED_PARAMETERS and value]
+    feed = f"/feed?{urlencode([*followed, ('ui', ui)])}"
     links = " ".join(
         f'<a href="/?{escape(urlencode([*kept, ("ui", lang)]))}" lang="{lang}" '
         f'hreflang="{lang}">{LANGUAGE_NAMES[lang]}</a>'
@@ -43,6 +52,7 @@ def render(ui: str, query_string: str, widget: Asset, stylesheet: Asset) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{TITLES[ui]}</title>
 <link rel="icon" href="data:,">
+<link rel="alternate" type="application/atom+xml" href="{escape(feed)}" title="{FEED_TITLES[ui]}">
 <link rel="stylesheet" href="{widget_url(stylesheet)}">
 <script type="module" src="{widget_url(widget)}"></script>
 </head>

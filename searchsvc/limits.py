@@ -29,6 +29,10 @@ MIN_SIZE = 0  # counts and facets only
 MAX_SIZE = 100
 MAX_RESULTS_DEPTH = 10_000  # page * size
 
+# /feed entries: a feed reader polls for what is new, not for the whole result set.
+DEFAULT_FEED_SIZE = 20
+MAX_FEED_SIZE = 100
+
 # The query language (``q``).
 MAX_QUERY_LENGTH = 500
 # Leaves of a query: each word, each word of a phrase, each prefix or fuzzy word.

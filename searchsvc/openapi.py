@@ -9,6 +9,7 @@ from searchsvc.limits import UI_LANGUAGES
 from searchsvc.request import (
     AnalyzeRequest,
     DocumentRequest,
+    FeedRequest,
     LabelsRequest,
     Parameter,
     SearchRequest,
@@ -139,6 +140,12 @@ def openapi_document() -> dict[str, Any]:
                                  "properties": {"code": {"type": "string"},
                                                 "message": {"type": "string"}}},
                              "histogram": {"$ref": "#/components/schemas/Histogram"},
+                             "links": {
+                                 "type": "object", "required": ["feed"],
+                                 "properties": {"feed": {
+                                     "type": "string", "format": "uri",
+                                     "description": "The Atom feed (GET /feed) of the same "
+                                     "query and filters; also in the Link header"}}},
                              "took_ms": {"type": "number"}}},
         "Histogram": {
             "type": "object", "required": ["interval", "buckets", "undated"],
@@ -216,6 +223,12 @@ def openapi_document() -> dict[str, Any]:
             ],
             "responses": {"200": _with_page(_json("#/components/schemas/Document", "The record")),
                           "404": _with_page(PROBLEM), **cached}}},
+        "/feed": {"get": {
+            "summary": "Atom feed of the newest records a search finds (by first-published "
+                       "time): the query and filters of /search",
+            "parameters": _parameters(FeedRequest),
+            "responses": {"200": {"description": "An Atom 1.0 feed (RFC 4287)", "content": {
+                "application/atom+xml": {"schema": {"type": "string"}}}}, **cached}}},
         "/facets": {"get": {"summary": "All facet values with counts",
                             "parameters": _parameters(LabelsRequest),
                             "responses": {"200": _json("#/components/schemas/FacetList",

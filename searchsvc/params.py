@@ -27,6 +27,7 @@ from searchsvc.limits import DEFAULT_UI, UI_LANGUAGES
 from searchsvc.request import (
     AnalyzeRequest,
     DocumentRequest,
+    FeedRequest,
     InvalidParameter,
     LabelsRequest,
     Parameter,
@@ -175,6 +176,14 @@ def search_request(
     fields: dict[str, Any] = {**given, **ui(req)}
     keys = None if snapshot is None else snapshot.columns.known
     return SearchRequest(**fields, facet_keys=keys, given=frozenset(req.params))
+
+
+def feed_request(
+    req: falcon.Request, given: dict[str, Any], snapshot: Snapshot | None
+) -> FeedRequest:
+    """``GET /feed``, read and checked as ``search_request`` reads ``/search``."""
+    keys = None if snapshot is None else snapshot.columns.known
+    return FeedRequest(**{**given, **ui(req)}, facet_keys=keys)
 
 
 def suggest_request(req: falcon.Request) -> SuggestRequest:

@@ -21,6 +21,7 @@ from typing import Any
 from indexer.contract import YEAR_MAX, YEAR_MIN
 from searchsvc.limits import (
     CSV_DELIMITERS,
+    DEFAULT_FEED_SIZE,
     DEFAULT_SIZE,
     DEFAULT_TITLES,
     DEFAULT_UI,
@@ -30,6 +31,7 @@ from searchsvc.limits import (
     FORMATS,
     HISTOGRAM_INTERVALS,
     MAX_ANALYZE_TEXT,
+    MAX_FEED_SIZE,
     MAX_QUERY_LENGTH,
     MAX_RESULTS_DEPTH,
     MAX_SIZE,
@@ -247,6 +249,49 @@ class SearchRequest:
                     "export limit) and takes no page, size, facets or histogram.")
         if self.format != "csv" and ("delimiter" in self.given or self.delimiter != "comma"):
             raise InvalidParameter("delimiter", "It applies to format=csv only.")
+
+
+def _same_as(request_type: type, name: str) -> Any:
+    """A field read from the same parameter, with the same default, as ``request_type``'s
+    field ``name``: one declaration, one check."""
+    declared = next(f for f in dataclasses.fields(request_type) if f.name == name)
+    return field(default=declared.default, default_factory=declared.default_factory,
+                 metadata=declared.metadata)
+
+
+# What ``/feed`` takes of ``/search``: the query and filters (not the order or the page).
+FEED_SEARCH_FIELDS = ("q", "languages", "years", "year_from", "year_to", "divisions", "types",
+                      "orgs", "cross_lang")
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    """``GET /feed``: the query and filters of ``/search``, declared and checked as there (a
+    ``SearchRequest`` sorted ``newest`` is made of them, ``search``), and how many entries."""
+
+    q: str = _same_as(SearchRequest, "q")
+    languages: tuple[str, ...] = _same_as(SearchRequest, "languages")
+    years: tuple[int, ...] = _same_as(SearchRequest, "years")
+    year_from: int | None = _same_as(SearchRequest, "year_from")
+    year_to: int | None = _same_as(SearchRequest, "year_to")
+    divisions: tuple[str, ...] = _same_as(SearchRequest, "divisions")
+    types: tuple[str, ...] = _same_as(SearchRequest, "types")
+    orgs: tuple[str, ...] = _same_as(SearchRequest, "orgs")
+    size: int = parameter(
+        default=DEFAULT_FEED_SIZE, name="size", kind=int, minimum=1, maximum=MAX_FEED_SIZE,
+        help=f"Entries, the newest first-published (default {DEFAULT_FEED_SIZE}).")
+    ui: str = _same_as(SearchRequest, "ui")
+    cross_lang: int = _same_as(SearchRequest, "cross_lang")
+    facet_keys: Mapping[str, Collection[Any]] | None = field(
+        default=None, repr=False, compare=False)
+    search: SearchRequest = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_parameters(self, self.facet_keys)
+        search = SearchRequest(
+            **{name: getattr(self, name) for name in FEED_SEARCH_FIELDS},
+            sort="newest", size=0, facets=(), ui=self.ui, facet_keys=self.facet_keys)
+        object.__setattr__(self, "search", search)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ Falcon sends the headers without the body).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ import falcon
 from searchsvc import (
     document_page,
     export,
+    feed,
     homepage,
     params,
     permalinks,
@@ -26,7 +28,8 @@ from searchsvc import (
 from searchsvc.assets import LONG_MAX_AGE, SHORT_MAX_AGE, Asset
 from searchsvc.engine import Engine, IndexMissing, Snapshot
 from searchsvc.openapi import openapi_document
-from searchsvc.request import SearchRequest
+from searchsvc.permalinks import base_url
+from searchsvc.request import FeedRequest, SearchRequest
 from searchsvc.settings import Settings
 
 
@@ -75,12 +78,17 @@ class SearchResource(_FromIndex):
             params.search_request(req, given, None)  # a bad parameter is a 400 even so
             raise
         request = params.search_request(req, given, snapshot)
+        # The feed of the same query and filters (``searchsvc.feed``).
+        following = feed.feed_url(base_url(req, self.settings), request,
+                                  ["ui"] if "ui" in req.params else [])
+        resp.append_link(following, "alternate", type_hint="application/atom+xml")
         if self._cacheable(req, resp, snapshot.generation):
             return
         if request.exports:
             self._export(req, resp, snapshot, request)
             return
         body = search.search(snapshot, request)
+        body["links"] = {"feed": following}
         body["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
         resp.media = body
 
@@ -96,6 +104,27 @@ class SearchResource(_FromIndex):
         resp.set_header("X-Export-Count", str(found.count))
         resp.set_header("X-Export-Capped", "true" if found.capped else "false")
         resp.stream = found.body
+
+
+class FeedResource(_FromIndex):
+    """``GET /feed``: an Atom feed of the newest records a search finds (``searchsvc.feed``).
+    Its entity tag names the generation and the request (its address and ``ui``)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        given = params.values(req, FeedRequest)
+        try:
+            snapshot = self.engine.snapshot()
+        except IndexMissing:
+            params.feed_request(req, given, None)  # a bad parameter is a 400 even so
+            raise
+        request = params.feed_request(req, given, snapshot)
+        extra = ["size", "ui"] if "ui" in req.params else ["size"]
+        self_url = feed.feed_url(base_url(req, self.settings), request, extra)
+        digest = hashlib.sha256(f"{self_url} {request.ui}".encode()).hexdigest()[:16]
+        if self._cacheable(req, resp, snapshot.generation, representation=f"-feed-{digest}"):
+            return
+        resp.content_type = feed.MEDIA_TYPE
+        resp.data = feed.atom(snapshot, request, base_url(req, self.settings), self_url)
 
 
 class SuggestResource(_FromIndex):

@@ -161,6 +161,17 @@ def _search(snapshot: Snapshot, request: SearchRequest) -> dict[str, Any]:
     }
 
 
+def matching(snapshot: Snapshot, request: SearchRequest) -> np.ndarray:
+    """The mask of the records ``/search`` finds for a request sorted by date (every word of
+    the query, widened by ``cross_lang``, under the filters): what ``/feed`` lists."""
+    with snapshot.reading():
+        query = restore(request.query, snapshot)
+        scored = snapshot.scored(query.every_word)
+        if request.cross_lang:
+            scored = across_languages(snapshot, query, scored, every_word=True).scored
+        return _intersect(scored.matches, _filters(snapshot, request).values())
+
+
 def _filters(snapshot: Snapshot, request: SearchRequest) -> dict[str, np.ndarray]:
     """Masks per facet column of the request's filters (cached per generation)."""
     c = snapshot.columns

@@ -27,7 +27,8 @@ SERVE_AND_LIST_MODULES = textwrap.dedent(
     client = testing.TestClient(create_app(Settings(index_dir=sys.argv[1])))
     for path, params in [("/search", {"q": "omaishoidon tuki"}), ("/search", {"q": "procuremnt"}),
                          ("/suggest", {"q": "kokouksen lai"}), ("/facets", None),
-                         ("/documents/xss-1", None), ("/analyze", {"lang": "fi", "text": "x"})]:
+                         ("/documents/xss-1", None), ("/analyze", {"lang": "fi", "text": "x"}),
+                         ("/feed", {"q": "tuki"})]:
         assert client.simulate_get(path, params=params).status_code == 200, path
     print(json.dumps({"imported": sorted(loaded),
                       "serving": sorted(m for m in sys.modules if m.split(".")[0] == "indexer")}))

@@ -178,6 +178,9 @@ def test_a_query_with_syntax_means_exactly_what_it_says(client, q):
     without = client.simulate_get("/search", params={"q": q}).json
     with_it.pop("took_ms", None)
     without.pop("took_ms", None)
+    # Each links the feed of its own search, cross_lang included.
+    assert with_it.pop("links")["feed"].endswith("&cross_lang=1")
+    assert "cross_lang" not in without.pop("links")["feed"]
     assert with_it == without
 
 

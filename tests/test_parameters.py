@@ -19,6 +19,7 @@ ROUTE_PARAMETERS = {
     "/suggest": "q, lang, size, titles",
     "/documents/xss-1": "q, ui",
     "/facets": "ui",
+    "/feed": "q, lang, year, year_from, year_to, division, type, org, size, ui, cross_lang",
     "/analyze": "lang, text",
 }
 

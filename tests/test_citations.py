@@ -23,7 +23,7 @@ from searchsvc.permalinks import document_path
 from searchsvc.settings import Settings
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-PUBLIC = "https://records.example.fi/search-api"
+PUBLIC = "https://search.example.fi"
 # What the CSL-JSON schema (citation-style-language/schema, csl-data.json) requires of an
 # item, and the shapes of the variables given here: names, dates, strings.
 CSL_TYPES = ["article", "article-journal", "bill", "book", "chapter", "dataset", "document",
@@ -330,3 +330,19 @@ def test_record_text_in_the_citation_block_is_escaped(client):
     html = page_of(client, "xss-1", "fi")
     block = html[html.index('<section aria-labelledby="cite">'):]
     assert "<script>" not in block and "Kokous &lt;script&gt;alert(1)&lt;/script&gt;" in block
+
+
+def test_every_documented_citation_example_answers_as_written(public_client, http_examples):
+    examples = http_examples("### Citations (`format`)")
+    assert len(examples) == 5
+    for example in examples:
+        path, _, query = example.path.partition("?")
+        example.check(public_client.simulate_get(path, query_string=query))
+
+
+def test_every_documented_related_example_answers_as_written(public_client, http_examples):
+    examples = http_examples("## `GET /documents/{id}/related`")
+    assert len(examples) == 4
+    for example in examples:
+        path, _, query = example.path.partition("?")
+        example.check(public_client.simulate_get(path, query_string=query))

@@ -149,6 +149,15 @@ def test_a_mount_point_is_skipped(special_index):
     assert answer.json["permalink"].endswith("/search-api" + path)
 
 
+def test_every_documented_permalink_example_answers_as_written(special_index, http_examples):
+    client = testing.TestClient(create_app(Settings(
+        index_dir=special_index, public_url="https://search.example.fi")))
+    examples = http_examples("### Permalinks")
+    assert len(examples) == 2
+    for example in examples:
+        example.check(client.simulate_get(example.path))
+
+
 def _get(url: str, accept: str | None = None) -> tuple[int, str, str]:
     request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
     with urllib.request.urlopen(request, timeout=10) as answer:

@@ -158,3 +158,12 @@ def test_labels_follow_ui_and_the_answer_is_cached_per_generation(client, small_
     again = client.simulate_get(document_path("xss-1") + "/related", params={"ui": "fi"},
                                 headers={"If-None-Match": fi.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_the_documented_limits_are_the_limits(root):
+    text = " ".join((root / "docs" / "api.md").read_text(encoding="utf-8").split())
+    section = text[text.index("## `GET /documents/{id}/related`"):]
+    assert (f"| `size` | related records, at most (0–{limits.MAX_RELATED}, default "
+            f"{limits.DEFAULT_RELATED}) |") in section
+    assert f"the {related.TOP_TERMS} index keys" in section
+    assert f"the first {related.MAX_TEXT:,} characters" in section

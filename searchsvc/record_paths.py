@@ -64,7 +64,10 @@ def split_raw(raw: str, script_name: str, routed: str) -> list[str] | None:
     while len(segments) > 1 and segments[-1] == "":  # trailing slashes: Falcon strips them
         segments.pop()
     decoded = [_text(s) for s in segments]
-    if "/" + "/".join(decoded) != routed:
+    joined = "/" + "/".join(decoded)
+    # Falcon strips a trailing slash from the path it routes, an escaped one (an id ending
+    # in "/") too.
+    if joined != routed and joined.rstrip("/") != routed:
         return None
     return decoded
 

@@ -35,6 +35,7 @@ SPECIAL_IDS = [
     "100%",
     "a%2Fb",
     "seed:with:colons",
+    "ends in a slash/",
 ]
 # Pages in subfolders of the corpus: their ids are "file:" and the path, slashes included.
 PAGES = {"pages/reports/2024/budget review.txt": "file:pages/reports/2024/budget review",

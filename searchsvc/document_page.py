@@ -1,7 +1,9 @@
 """The HTML page of a record, for people: what ``GET /documents/{id}`` answers a browser.
 
 Rendered from the answer the JSON gives (``searchsvc.search.document``) and the query's words
-found in it (``searchsvc.search.marked``), in the page's language (``searchsvc.page_text``).
+found in it (``searchsvc.search.marked``), in the page's language (``searchsvc.page_text``);
+after the text, the record's citation with its licence (``searchsvc.citations``) and links to
+its related records (``searchsvc.related``).
 Every text of a record is escaped (``html.escape``); the only markup around it is this
 module's own and the ``<mark>`` of ``searchsvc.snippets.marked``. The page runs no script
 and loads nothing: its stylesheet is inline, allowed by its hash in the

@@ -167,3 +167,5 @@ def test_the_documented_limits_are_the_limits(root):
             f"{limits.DEFAULT_RELATED}) |") in section
     assert f"the {related.TOP_TERMS} index keys" in section
     assert f"the first {related.MAX_TEXT:,} characters" in section
+    assert (f"a word in more than {related.COMMON_SHARE:.0%} of the records, and at least "
+            f"{related.COMMON_MINIMUM}, left out") in section

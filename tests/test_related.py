@@ -169,3 +169,17 @@ def test_the_documented_limits_are_the_limits(root):
     assert f"the first {related.MAX_TEXT:,} characters" in section
     assert (f"a word in more than {related.COMMON_SHARE:.0%} of the records, and at least "
             f"{related.COMMON_MINIMUM}, left out") in section
+
+
+def test_keys_in_too_many_records_are_left_out(snapshot, monkeypatch):
+    reader = snapshot.searcher.reader()
+    docnum = snapshot.docnum("xss-1")
+
+    def frequencies() -> list[int]:
+        return [reader.doc_frequency("body_fi", key) or reader.doc_frequency("title_fi", key)
+                for key, _ in related.distinctive_terms(snapshot, docnum, "fi")]
+
+    limit = related.COMMON_SHARE * snapshot.documents
+    assert max(frequencies()) > limit  # on the small index the minimum keeps them all
+    monkeypatch.setattr(related, "COMMON_MINIMUM", 1)
+    assert frequencies() and max(frequencies()) <= limit

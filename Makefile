@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.compounds
 	$(BIN)/python -m benchmarks.bench_widget
 	$(BIN)/python -m benchmarks.bench_export
+	$(BIN)/python -m benchmarks.bench_related
 
 clean:
 	rm -rf var .pytest_cache

@@ -18,6 +18,7 @@ from indexer.lexicon import lexicon
 from searchsvc import assets, errors
 from searchsvc.engine import Engine, IndexMissing
 from searchsvc.metrics import Metrics, MetricsResource
+from searchsvc.record_paths import RecordPaths
 from searchsvc.resources import (
     AnalyzeResource,
     AssetResource,
@@ -29,6 +30,7 @@ from searchsvc.resources import (
     LivenessResource,
     OpenAPIResource,
     ReadinessResource,
+    RelatedResource,
     SearchResource,
     SuggestResource,
 )
@@ -77,7 +79,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     _warm_up(engine)
     metrics = Metrics(engine)
-    middleware: list[Any] = [metrics]  # first, so its clock covers the others
+    # metrics first, so its clock covers the others; record paths before routing
+    middleware: list[Any] = [metrics, RecordPaths()]
     if settings.cors_origins:
         origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
         middleware.append(CORS(allow_origins=origins, expose_headers=list(EXPOSED_HEADERS)))
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     _route(app, "/search", SearchResource(engine, settings))
     _route(app, "/suggest", SuggestResource(engine, settings))
     _route(app, "/documents/{doc_id}", DocumentResource(engine, settings))
+    _route(app, "/documents/{doc_id}/related", RelatedResource(engine, settings))
     _route(app, "/facets", FacetsResource(engine, settings))
     _route(app, "/feed", FeedResource(engine, settings))
     _route(app, "/analyze", AnalyzeResource())

@@ -1,7 +1,9 @@
 """The HTML page of a record, for people: what ``GET /documents/{id}`` answers a browser.
 
 Rendered from the answer the JSON gives (``searchsvc.search.document``) and the query's words
-found in it (``searchsvc.search.marked``), in the page's language (``searchsvc.page_text``).
+found in it (``searchsvc.search.marked``), in the page's language (``searchsvc.page_text``);
+after the text, the record's citation with its licence (``searchsvc.citations``) and links to
+its related records (``searchsvc.related``).
 Every text of a record is escaped (``html.escape``); the only markup around it is this
 module's own and the ``<mark>`` of ``searchsvc.snippets.marked``. The page runs no script
 and loads nothing: its stylesheet is inline, allowed by its hash in the
@@ -25,7 +27,8 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from searchsvc import permalinks
+from searchsvc import citations, permalinks
+from searchsvc.citations import Citation
 from searchsvc.page_text import format_date, language_name, text
 from searchsvc.search import Marked
 from searchsvc.snippets import Span, marked
@@ -89,9 +92,12 @@ def search_path(q: str) -> str:
     return f"/?{urlencode({'q': q})}" if q.strip() else "/"
 
 
-def page(document: Mapping[str, Any], marks: Marked, ui: str, keep: Mapping[str, str]) -> str:
+def page(document: Mapping[str, Any], marks: Marked, ui: str, keep: Mapping[str, str],
+         cited: Citation | None = None, related: Sequence[Mapping[str, Any]] = ()) -> str:
     """The HTML page of a record (the ``document`` answer) in the language ``ui``: links
-    keep the parameters of ``keep`` (``q`` marks the same words on a translation's page)."""
+    keep the parameters of ``keep`` (``q`` marks the same words on a translation's page);
+    its citation (``searchsvc.citations``) and its ``related`` records (hits of
+    ``searchsvc.related.answer``) after the text."""
     title = document.get("title") or ""
     language = document.get("language") or ""
     record_lang = f' lang="{escape(language)}"' if language else ""
@@ -112,7 +118,8 @@ def page(document: Mapping[str, Any], marks: Marked, ui: str, keep: Mapping[str,
         head_links,
         f"{h1}\n{_details(document, ui)}\n{_translations(document, ui, keep)}"
         f'<section aria-labelledby="text">\n<h2 id="text">{escape(text(ui, "full_text"))}</h2>\n'
-        f"{note}<div{record_lang}>\n{_paragraphs(document, marks.body)}</div>\n</section>\n",
+        f"{note}<div{record_lang}>\n{_paragraphs(document, marks.body)}</div>\n</section>\n"
+        f"{_citation(document, cited, ui) if cited else ''}{_related(related, ui, keep)}",
     )
 
 
@@ -189,6 +196,65 @@ def _translations(document: Mapping[str, Any], ui: str, keep: Mapping[str, str])
         return ""
     return (f'<nav aria-labelledby="translations"><h2 id="translations">'
             f'{escape(text(ui, "translations"))}</h2>\n<ul>\n{"".join(items)}</ul>\n</nav>\n')
+
+
+def _citation(document: Mapping[str, Any], cited: Citation, ui: str) -> str:
+    """The plain text citation, links to it as BibTeX and CSL-JSON, the licence."""
+    path = permalinks.document_path(str(document["id"]))
+    formats = "".join(
+        f'<li><a href="{escape(path + "?" + urlencode({"format": form, "ui": ui}))}" '
+        f'type="{escape(citations.CONTENT_TYPES[form].split(";")[0])}">{name}</a></li>\n'
+        for form, name in (("bibtex", "BibTeX"), ("csl-json", "CSL-JSON"),
+                           ("text", escape(text(ui, "plain_text"))))
+    )
+    licence = cited.terms.licence
+    named = (f'<a href="{escape(licence.url)}" rel="license">{escape(licence.name)}</a>: '
+             if licence else "")
+    return (
+        f'<section aria-labelledby="cite">\n<h2 id="cite">{escape(text(ui, "cite"))}</h2>\n'
+        f'<p class="citation">{_cited_text(cited, ui, document.get("language"))}</p>\n'
+        f"<p>{escape(text(ui, 'permalink'))}: "
+        f'<a href="{escape(cited.permalink)}">{escape(cited.permalink)}</a></p>\n'
+        f"<p>{escape(text(ui, 'licence'))}: {named}"
+        f'<span lang="en">{escape(cited.attribution)}</span></p>\n'
+        f'<p id="formats">{escape(text(ui, "cite_formats"))}:</p>\n'
+        f"<ul>\n{formats}</ul>\n</section>\n"
+    )
+
+
+def _cited_text(cited: Citation, ui: str, language: object) -> str:
+    """The plain text citation, its title in the record's language (``cite``) and its
+    attribution in the licence's (English)."""
+    shown = []
+    for what, part in citations.text_parts(cited, ui):
+        if what == "title":
+            title = " ".join(cited.title.split())
+            shown.append(f"<cite{_lang_attribute(language)}>{escape(title)}</cite>"
+                         f"{escape(part[len(title):])}")
+        elif what == "attribution":
+            shown.append(f'<span lang="en">{escape(part)}</span>')
+        else:
+            shown.append(escape(part))
+    return " ".join(shown)
+
+
+def _related(related: Sequence[Mapping[str, Any]], ui: str, keep: Mapping[str, str]) -> str:
+    """Links to the related records, each titled in its own language."""
+    if not related:
+        return ""
+    only_ui = {"ui": keep.get("ui", "")}
+    items = "".join(
+        f'<li><a href="{escape(document_path(str(hit["id"]), only_ui))}"'
+        f'{_lang_attribute(hit.get("lang"))}>'
+        f'{escape(str(hit.get("title") or "").strip() or text(ui, "untitled"))}</a></li>\n'
+        for hit in related
+    )
+    return (f'<nav aria-labelledby="related"><h2 id="related">{escape(text(ui, "related"))}'
+            f"</h2>\n<ul>\n{items}</ul>\n</nav>\n")
+
+
+def _lang_attribute(language: object) -> str:
+    return f' lang="{escape(str(language))}"' if language else ""
 
 
 def _paragraphs(document: Mapping[str, Any], spans: Sequence[Span]) -> str:

@@ -58,6 +58,13 @@ MAX_TITLES = 10
 MIN_TITLE_PREFIX = 2  # characters typed before titles are offered
 MAX_TITLE_CANDIDATES = 300  # title terms looked at per language
 
+# /documents/{id}: the record as JSON (its page for a browser) or its citation.
+DOCUMENT_FORMATS = ("json", "text", "bibtex", "csl-json")
+
+# /documents/{id}/related
+DEFAULT_RELATED = 10
+MAX_RELATED = 50
+
 # /analyze
 MAX_ANALYZE_TEXT = 10_000
 

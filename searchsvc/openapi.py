@@ -12,6 +12,7 @@ from searchsvc.request import (
     FeedRequest,
     LabelsRequest,
     Parameter,
+    RelatedRequest,
     SearchRequest,
     SuggestRequest,
     parameters,
@@ -83,6 +84,15 @@ def _with_export(answer: dict) -> dict:
     headers = {name: {"description": text, "schema": {"type": kind}}
                for name, (kind, text) in EXPORT_HEADERS.items()}
     return {**answer, "headers": headers, "content": {**answer["content"], **exports}}
+
+
+def _with_citations(answer: dict) -> dict:
+    """A record's answer also given as its citation (``format``)."""
+    text = {"schema": {"type": "string"}}
+    cited = {"text/plain": text, "application/x-bibtex": text,
+             "application/vnd.citationstyles.csl+json": {"schema": {
+                 "type": "array", "items": {"type": "object", "required": ["id", "type"]}}}}
+    return {**answer, "content": {**answer["content"], **cited}}
 
 
 PROBLEM = {"description": "Error", "content": {"application/problem+json": {
@@ -184,6 +194,19 @@ def openapi_document() -> dict[str, Any]:
             "titles": {"type": "array", "items": {"type": "object"}}}},
         "Document": {"type": "object", "required": ["id", "title", "body"],
                      "additionalProperties": True},
+        "RelatedHit": {"allOf": [{"$ref": "#/components/schemas/Hit"}, {
+            "type": "object", "required": ["permalink"],
+            "properties": {"permalink": {"type": "string"}}}],
+            "description": "A hit as /search gives it, without a snippet, with its permalink"},
+        "Related": {"type": "object", "required": ["id", "lang", "via", "note", "hits"],
+                    "properties": {
+            "id": {"type": "string"}, "lang": {"type": "string"},
+            "via": {"type": "string", "nullable": True,
+                    "enum": ["record", "twin", "translations", None],
+                    "description": "whose terms were looked for: the record's, its twin's, "
+                    "or their translations; null when none could be"},
+            "note": {"type": "string", "nullable": True},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/RelatedHit"}}}},
         "FacetList": {"type": "object", "required": ["facets"], "properties": {
             "facets": {"$ref": "#/components/schemas/Facets"}}},
         "Analysis": {"type": "object", "required": ["lang", "tokens"], "properties": {
@@ -221,7 +244,10 @@ def openapi_document() -> dict[str, Any]:
                  "schema": {"type": "string"}},
                 *_parameters(DocumentRequest),
             ],
-            "responses": {"200": _with_page(_json("#/components/schemas/Document", "The record")),
+            "responses": {"200": _with_citations(_with_page(_json(
+                "#/components/schemas/Document",
+                "The record (with its permalink, citation, licence and attribution), its "
+                "HTML page, or its citation (format)"))),
                           "404": _with_page(PROBLEM), **cached}}},
         "/feed": {"get": {
             "summary": "Atom feed of the newest records a search finds (by first-published "
@@ -229,6 +255,16 @@ def openapi_document() -> dict[str, Any]:
             "parameters": _parameters(FeedRequest),
             "responses": {"200": {"description": "An Atom 1.0 feed (RFC 4287)", "content": {
                 "application/atom+xml": {"schema": {"type": "string"}}}}, **cached}}},
+        "/documents/{doc_id}/related": {"get": {
+            "summary": "Records like this one (more like this, from its most distinctive "
+                       "terms), in its language or, through its twin, another",
+            "parameters": [
+                {"name": "doc_id", "in": "path", "required": True, "description": "Record id.",
+                 "schema": {"type": "string"}},
+                *_parameters(RelatedRequest),
+            ],
+            "responses": {"200": _json("#/components/schemas/Related", "Related records"),
+                          "404": PROBLEM, **cached}}},
         "/facets": {"get": {"summary": "All facet values with counts",
                             "parameters": _parameters(LabelsRequest),
                             "responses": {"200": _json("#/components/schemas/FacetList",

@@ -31,6 +31,7 @@ from searchsvc.request import (
     InvalidParameter,
     LabelsRequest,
     Parameter,
+    RelatedRequest,
     SearchRequest,
     SuggestRequest,
     close_match,
@@ -196,6 +197,10 @@ def labels_request(req: falcon.Request) -> LabelsRequest:
 
 def document_request(req: falcon.Request) -> DocumentRequest:
     return read(req, DocumentRequest, **ui(req))
+
+
+def related_request(req: falcon.Request) -> RelatedRequest:
+    return read(req, RelatedRequest, **ui(req))
 
 
 def analyze_request(req: falcon.Request) -> AnalyzeRequest:

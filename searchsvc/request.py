@@ -22,9 +22,11 @@ from indexer.contract import YEAR_MAX, YEAR_MIN
 from searchsvc.limits import (
     CSV_DELIMITERS,
     DEFAULT_FEED_SIZE,
+    DEFAULT_RELATED,
     DEFAULT_SIZE,
     DEFAULT_TITLES,
     DEFAULT_UI,
+    DOCUMENT_FORMATS,
     EXPORT_FORMATS,
     FACET_NAMES,
     FACETS,
@@ -33,6 +35,7 @@ from searchsvc.limits import (
     MAX_ANALYZE_TEXT,
     MAX_FEED_SIZE,
     MAX_QUERY_LENGTH,
+    MAX_RELATED,
     MAX_RESULTS_DEPTH,
     MAX_SIZE,
     MAX_SUGGEST_TEXT,
@@ -337,6 +340,11 @@ class DocumentRequest:
         help="The search that led here (as /search reads q): its words are marked in the "
         "text of the HTML page. The JSON answer is the same with or without it.")
     ui: str = parameter(default=DEFAULT_UI, **_UI)
+    format: str = parameter(
+        default="json", name="format", choices=DOCUMENT_FORMATS,
+        help="json: the record (for a browser's Accept, without format, its HTML page); "
+        "text, bibtex, csl-json: its citation, retrieved today (UTC), with the attribution "
+        "its licence requires.")
     # ``q`` read and compiled, once; None when it has nothing to mark.
     query: ParsedQuery | None = field(init=False, repr=False, compare=False)
 
@@ -351,6 +359,23 @@ class DocumentRequest:
         if query is not None and (query.has_no_words or query.matches_everything):
             query = None
         object.__setattr__(self, "query", query)
+
+
+@dataclass(frozen=True)
+class RelatedRequest:
+    """``GET /documents/{id}/related``: how many records like it, in which language."""
+
+    size: int = parameter(
+        default=DEFAULT_RELATED, name="size", kind=int, minimum=0, maximum=MAX_RELATED,
+        help=f"Related records, at most (default {DEFAULT_RELATED}).")
+    lang: str | None = parameter(
+        default=None, name="lang", choices=UI_LANGUAGES,
+        help="Language of the related records (default the record's own); another official "
+        "language is reached through the record's twin, else through the translations.")
+    ui: str = parameter(default=DEFAULT_UI, **_UI)
+
+    def __post_init__(self) -> None:
+        _check_parameters(self, None)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ from collections.abc import Sequence
 import falcon
 
 from searchsvc import (
+    citations,
     document_page,
     export,
     feed,
     homepage,
     params,
     permalinks,
+    related,
     search,
     snippets,
     suggest,
@@ -29,8 +31,12 @@ from searchsvc.assets import LONG_MAX_AGE, SHORT_MAX_AGE, Asset
 from searchsvc.engine import Engine, IndexMissing, Snapshot
 from searchsvc.openapi import openapi_document
 from searchsvc.permalinks import base_url
+from searchsvc.record_paths import requested_id
 from searchsvc.request import FeedRequest, SearchRequest
 from searchsvc.settings import Settings
+
+# Related records listed on a record's page.
+PAGE_RELATED = 5
 
 
 def client_has_current(req: falcon.Request, etag: str) -> bool:
@@ -49,14 +55,16 @@ class _FromIndex:
 
     def _cacheable(
         self, req: falcon.Request, resp: falcon.Response, generation: str, labelled: bool = True,
-        representation: str = "", vary: Sequence[str] = (),
+        representation: str = "", vary: Sequence[str] = (), max_age: int | None = None,
     ) -> bool:
         """Cache headers tied to the index generation; True if the client's copy is current
         (the answer is then ``304 Not Modified``). ``labelled``: the answer holds labels;
         ``representation``: what tells the entity tag of this answer from another one of
-        the same generation (``-html-fi``); ``vary``: other request headers it depends on."""
+        the same generation (``-html-fi``); ``vary``: other request headers it depends on;
+        ``max_age``: a shorter lifetime than the setting's."""
         resp.etag = f'"{generation}{representation}"'
-        resp.cache_control = [f"max-age={self.settings.cache_seconds}"]
+        seconds = self.settings.cache_seconds
+        resp.cache_control = [f"max-age={seconds if max_age is None else min(seconds, max_age)}"]
         varies = list(vary)
         if labelled and params.picks_labels_from_accept_language(req):
             varies.append("Accept-Language")
@@ -138,11 +146,15 @@ class SuggestResource(_FromIndex):
 
 class DocumentResource(_FromIndex):
     """JSON for programs; the record's HTML page (``searchsvc.document_page``) for a client
-    that prefers HTML (``params.prefers_html``: a browser), and a page for an unknown id."""
+    that prefers HTML (``params.prefers_html``: a browser) and names no ``format``, and a page
+    for an unknown id; its citation for ``format=text|bibtex|csl-json``
+    (``searchsvc.citations``). Every answer but a 404 cites the record as retrieved today
+    (UTC): its entity tag names the day, and it is cached until the day ends at most."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
+        doc_id = requested_id(req, doc_id)
         request = params.document_request(req)
-        as_page = params.prefers_html(req)
+        as_page = "format" not in req.params and params.prefers_html(req)
         snapshot = self.engine.snapshot()
         document = search.document(snapshot, doc_id, request.ui)
         resp.vary = ["Accept"]  # a 404 too: a page or a problem
@@ -157,17 +169,49 @@ class DocumentResource(_FromIndex):
             resp.set_headers(document_page.headers(request.ui))
             resp.text = document_page.not_found_page(doc_id, request.ui, request.q)
             return
-        representation = f"-html-{request.ui}" if as_page else ""
+        accessed = citations.today()
+        form = "html" if as_page else request.format
+        representation = ("" if form == "json" else f"-{form}-{request.ui}") + f"-{accessed}"
         if self._cacheable(req, resp, snapshot.generation, representation=representation,
-                           vary=["Accept"]):
+                           vary=["Accept"], max_age=citations.seconds_left_today()):
+            return
+        base = permalinks.base_url(req, self.settings)
+        cited = citations.citation(document, permalinks.permalink(base, doc_id), accessed,
+                                   request.ui)
+        if form in citations.CONTENT_TYPES:
+            resp.content_type = citations.CONTENT_TYPES[form]
+            resp.text = citations.formatted(cited, form, request.ui)
             return
         if not as_page:
-            resp.media = document
+            resp.media = {**document, **citations.fields(cited, request.ui)}
             return
         resp.set_headers(document_page.headers(request.ui))
         marks = search.marked(snapshot, doc_id, request.query)
         keep = {"q": request.q, "ui": req.get_param("ui") or ""}  # what links carry on
-        resp.text = document_page.page(document, marks, request.ui, keep)
+        with snapshot.reading():
+            docnum = snapshot.docnum(doc_id)
+        alike = [] if docnum is None else related.answer(
+            snapshot, docnum, PAGE_RELATED, None, request.ui, base)["hits"]
+        resp.text = document_page.page(document, marks, request.ui, keep, cited, alike)
+
+
+class RelatedResource(_FromIndex):
+    """``GET /documents/{id}/related``: records like it (``searchsvc.related``)."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
+        doc_id = requested_id(req, doc_id)
+        request = params.related_request(req)
+        snapshot = self.engine.snapshot()
+        with snapshot.reading():
+            docnum = snapshot.docnum(doc_id)
+        if docnum is None:
+            raise falcon.HTTPNotFound(
+                title="Document not found", description=f"No document has the id {doc_id!r}."
+            )
+        if self._cacheable(req, resp, snapshot.generation):
+            return
+        resp.media = related.answer(snapshot, docnum, request.size, request.lang, request.ui,
+                                    permalinks.base_url(req, self.settings))
 
 
 class FacetsResource(_FromIndex):

@@ -23,12 +23,14 @@ Everything built once per session is only read by the tests that share it.
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import http.server
 import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -410,6 +412,70 @@ def gunicorn_process() -> Callable[..., subprocess.Popen[bytes]]:
     """``gunicorn_process(index_dir, port, environ=None, **settings)``: the same gunicorn,
     only started (for a test of how it fails); the test waits for it or stops it."""
     return _gunicorn_process
+
+
+# --- documented HTTP examples ----------------------------------------------------------------
+
+
+@dataclass
+class HttpExample:
+    """One example of a docs section: ``GET path``, then ``status content-type``, then the
+    answer: JSON (some of its keys) or the whole text. ``<day>`` stands for the day of the
+    request (ISO), ``<day-parts>`` for it as CSL date-parts."""
+
+    path: str
+    status: int
+    content_type: str
+    body: str
+
+    def check(self, answer: Any) -> None:
+        """Assert a falcon.testing result answers as documented."""
+        today = datetime.datetime.now(datetime.UTC).date()
+        body = self.body.replace("<day>", today.isoformat()).replace(
+            "<day-parts>", f"{today.year}, {today.month}, {today.day}")
+        assert answer.status_code == self.status, self.path
+        assert answer.headers["content-type"] == self.content_type, self.path
+        if "json" in self.content_type:
+            _contains(json.loads(answer.text), json.loads(body), self.path)
+        else:
+            assert answer.text == body + "\n", self.path
+
+
+def _contains(found: Any, documented: Any, where: str) -> None:
+    """``documented`` is ``found`` with some keys of its objects left out."""
+    if isinstance(documented, dict):
+        assert isinstance(found, dict), where
+        for key, value in documented.items():
+            assert key in found, (where, key)
+            _contains(found[key], value, f"{where}.{key}")
+    elif isinstance(documented, list):
+        assert isinstance(found, list) and len(found) == len(documented), where
+        for at, (one, other) in enumerate(zip(found, documented, strict=True)):
+            _contains(one, other, f"{where}[{at}]")
+    else:
+        assert found == documented, where
+
+
+def _http_examples(root: Path, heading: str) -> list[HttpExample]:
+    text = (root / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text[text.index(heading + "\n"):]
+    section = section[: section.find("\n## ", 1) if "\n## " in section[1:] else None]
+    start = section.index("```http\n") + len("```http\n")
+    block = section[start: section.index("\n```\n", start)]
+    examples = []
+    for example in re.split(r"\n\n(?=GET )", block.strip()):
+        request, status_line, *body = example.split("\n")
+        status, _, content_type = status_line.partition(" ")
+        examples.append(HttpExample(request.removeprefix("GET "), int(status), content_type,
+                                    "\n".join(body)))
+    return examples
+
+
+@pytest.fixture(scope="session")
+def http_examples(root: Path) -> Callable[[str], list[HttpExample]]:
+    """``http_examples("### Citations (`format`)")``: the HTTP examples of that section of
+    docs/api.md."""
+    return lambda heading: _http_examples(root, heading)
 
 
 # --- the browser ------------------------------------------------------------------------------

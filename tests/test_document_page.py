@@ -4,6 +4,7 @@ index, its HTML parsed with the standard library's parser."""
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import re
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ CHROMIUM = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,im
 # The elements a page is made of: anything else came from a record or a request.
 PAGE_ELEMENTS = {"html", "head", "meta", "title", "link", "style", "body", "header", "nav", "main",
                  "h1", "h2", "dl", "dt", "dd", "time", "span", "a", "ul", "li", "section", "div",
-                 "p", "br", "mark"}
+                 "p", "br", "mark", "cite"}
 VOID = {"meta", "link", "br"}
 XSS_ID, SCRIPT_ID = "xss-1", "test:script"
 
@@ -53,6 +54,11 @@ class Element:
 
     def one(self, tag: str) -> Element:
         (found,) = self.all(tag)
+        return found
+
+    def section(self, labelled: str) -> Element:
+        """The one section labelled by the heading with this id."""
+        (found,) = [e for e in self.all("section") if e.attrs.get("aria-labelledby") == labelled]
         return found
 
     @property
@@ -149,6 +155,13 @@ def a_record(stored: dict[str, dict[str, Any]], test: Any) -> str:
 # --- content negotiation ----------------------------------------------------------------------
 
 
+def retrieval_days() -> set[str]:
+    """The day a citation made just now names: today in UTC (or yesterday, just after
+    midnight)."""
+    today = datetime.datetime.now(datetime.UTC).date()
+    return {today.isoformat(), (today - datetime.timedelta(days=1)).isoformat()}
+
+
 def documented_accept_table(root: Path) -> list[tuple[str | None, str]]:
     text = (root / "docs" / "api.md").read_text(encoding="utf-8")
     section = text[text.index("### The record's page"):]
@@ -201,9 +214,11 @@ def test_the_page_and_the_json_have_their_own_entity_tags(client, small_index):
     path = f"/documents/{XSS_ID}"
     as_json = get(client, path)
     pages = {ui: get(client, f"{path}?ui={ui}", Accept=BROWSER) for ui in ("fi", "sv", "en")}
-    assert as_json.headers["etag"] == f'"{generation}"'
+    # Both cite the record as retrieved today (UTC): the day is part of the tag.
+    day = as_json.headers["etag"].strip('"').removeprefix(f"{generation}-")
+    assert day in retrieval_days()
     for ui, answer in pages.items():
-        assert answer.headers["etag"] == f'"{generation}-html-{ui}"'
+        assert answer.headers["etag"] == f'"{generation}-html-{ui}-{day}"'
         for method in ("GET", "HEAD"):
             again = get(client, f"{path}?ui={ui}", method, Accept=BROWSER,
                         If_None_Match=answer.headers["etag"])
@@ -260,7 +275,7 @@ def test_the_page_shows_the_record_as_its_json_gives_it(client, stored):
     assert link.attrs["href"] == link.text == record["url"]
     assert record["url"].startswith("https://")
     # The whole text, paragraph by paragraph.
-    section = document.one("section")
+    section = document.section("text")
     text = [p for p in section.all("p") if p.attrs.get("class") != "note"]
     paragraphs = re.split(r"\n\s*\n", record["body"].strip())
     assert len(text) == len(paragraphs) >= 2
@@ -402,7 +417,7 @@ def test_the_searched_words_are_marked_as_the_hit_s_snippet_marks_them(client):
     hits = get(client, f"/search?q={q}&size=100").json["hits"]
     snippet = next(hit["snippet"] for hit in hits if hit["id"] == XSS_ID)
     document = browse(client, f"/documents/{XSS_ID}?q={q}")
-    text = document.one("section").one("div")
+    text = document.section("text").one("div")
     assert marks(text) == re.findall(r"<mark>(.*?)</mark>", snippet) == [
         "Kaupunginhallitus", "päätti", "omaishoidon"]
     assert marks(document.one("h1")) == ["Kokous"]
@@ -415,7 +430,7 @@ def test_the_searched_words_are_marked_as_the_hit_s_snippet_marks_them(client):
 
 def test_inflections_and_prefixes_are_marked(client):
     for q in ("omaishoito", "omaish*", "omaishoitoa", "title:kokous omaishoito"):
-        assert marks(browse(client, f"/documents/{XSS_ID}?q={q}").one("section")) == [
+        assert marks(browse(client, f"/documents/{XSS_ID}?q={q}").section("text")) == [
             "omaishoidon"], q
 
 
@@ -436,7 +451,7 @@ def test_marks_reach_the_end_of_a_long_text(client, stored):
     assert word is not None
     body = stored[doc_id]["body"]
     expected = [m.group() for m in TOKEN_PATTERN.finditer(body) if m.group().lower() == word]
-    marked = marks(browse(client, f"/documents/{doc_id}?q={word}").one("section"))
+    marked = marks(browse(client, f"/documents/{doc_id}?q={word}").section("text"))
     assert [m for m in marked if m.lower() == word] == expected and len(expected) >= 2
 
 
@@ -446,7 +461,7 @@ def test_each_language_s_text_is_marked_and_says_its_language(client, stored):
     languages = {s[0] for s in fields["sections"]}
     assert {fields["language"], "fi"} <= languages
     document = browse(client, f"/documents/{doc_id}?q=perheiden families")
-    paragraphs = document.one("section").one("div").all("p")
+    paragraphs = document.section("text").one("div").all("p")
     by_language = {lang: [p for p in paragraphs if p.lang() == lang] for lang in languages}
     assert all(by_language.values())
     assert all(p.attrs.get("lang") is None for p in by_language[fields["language"]])
@@ -475,7 +490,8 @@ def test_q_is_declared_with_the_limit_of_search(client):
                 if p["name"] == "q"]
         assert q["schema"] == {"type": "string", "maxLength": 500}
     content = document["paths"]["/documents/{doc_id}"]["get"]["responses"]["200"]["content"]
-    assert set(content) == {"application/json", "text/html"}
+    assert set(content) == {"application/json", "text/html", "text/plain",
+                            "application/x-bibtex", "application/vnd.citationstyles.csl+json"}
 
 
 # --- safety -----------------------------------------------------------------------------------
@@ -507,7 +523,7 @@ def test_markup_in_a_record_is_shown_as_text(client, stored, doc_id):
         assert injected(document) == []
         assert document.one("h1").text == fields["title"]
         assert "<" in fields["title"]
-        assert words(document.one("section").one("div").text) == words(fields["body"])
+        assert words(document.section("text").one("div").text) == words(fields["body"])
         assert "<script>" not in answer.text.split("</head>")[1]
 
 
@@ -668,7 +684,9 @@ def test_every_documented_page_example_answers_as_written(plain_client, root, sm
         assert answer.status_code == example["status"], example["request"]
         assert answer.headers["content-type"] == example["content_type"]
         for name, value in example["headers"].items():
-            assert answer.headers[name] == value.replace("<generation>", generation), name
+            expected = value.replace("<generation>", generation)
+            assert answer.headers[name] in {expected.replace("<day>", day)
+                                            for day in retrieval_days()}, name
         for line in example["shown"]:
             assert line in answer.text.splitlines(), line
         assert example["shown"] or answer.json["id"] == XSS_ID

@@ -17,7 +17,8 @@ ROUTE_PARAMETERS = {
     "/search": "q, lang, year, year_from, year_to, division, type, org, sort, page, size, "
     "facets, ui, cross_lang, format, delimiter, histogram",
     "/suggest": "q, lang, size, titles",
-    "/documents/xss-1": "q, ui",
+    "/documents/xss-1": "q, ui, format",
+    "/documents/xss-1/related": "size, lang, ui",
     "/facets": "ui",
     "/feed": "q, lang, year, year_from, year_to, division, type, org, size, ui, cross_lang",
     "/analyze": "lang, text",

@@ -1,6 +1,6 @@
 """How to cite a record: plain text, BibTeX and CSL-JSON (``GET /documents/{id}?format=``).
 
-Every citation is made from the record's answer (``searchsvc.search.document``: stored fields
+Every citation is made from the record's answer (``searchsvc.record.document``: stored fields
 and labels in the ``ui`` language), its permalink (``searchsvc.permalinks``), the day it is
 retrieved and its licence's terms (``searchsvc.licences``), and carries the same facts: the
 title, the issuing body (the organisation or court; for a UK written answer also the
@@ -107,7 +107,7 @@ def _label(document: Mapping[str, Any], name: str) -> str | None:
 
 def citation(document: Mapping[str, Any], permalink: str, accessed: datetime.date,
              ui: str) -> Citation:
-    """The citation of a record's answer (``searchsvc.search.document``, labels in ``ui``)."""
+    """The citation of a record's answer (``searchsvc.record.document``, labels in ``ui``)."""
     issuer = _label(document, "org")
     org_key = ((document.get("labels") or {}).get("org") or {}).get("key")
     answering = _label(document, "division")

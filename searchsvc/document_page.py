@@ -1,7 +1,7 @@
 """The HTML page of a record, for people: what ``GET /documents/{id}`` answers a browser.
 
-Rendered from the answer the JSON gives (``searchsvc.search.document``) and the query's words
-found in it (``searchsvc.search.marked``), in the page's language (``searchsvc.page_text``);
+Rendered from the answer the JSON gives (``searchsvc.record.document``) and the query's words
+found in it (``searchsvc.record.marked``), in the page's language (``searchsvc.page_text``);
 after the text, the record's citation with its licence (``searchsvc.citations``) and links to
 its related records (``searchsvc.related``).
 Every text of a record is escaped (``html.escape``); the only markup around it is this
@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 from searchsvc import citations, permalinks
 from searchsvc.citations import Citation
 from searchsvc.page_text import format_date, language_name, text
-from searchsvc.search import Marked
+from searchsvc.record import Marked
 from searchsvc.snippets import Span, marked
 
 CONTENT_TYPE = "text/html; charset=utf-8"

@@ -6,7 +6,7 @@ request's own scheme, host and mount point are used (Falcon's ``req.prefix``).
 
 A record id may hold any character (``file:reports/2024/a.txt``, ``seed:x#2``): in a path it
 is one segment with every reserved character escaped (``quote(id, safe="")``), so ``/`` is
-``%2F`` and ``#`` is ``%23``. ``searchsvc.resources`` reads the id back from the raw path.
+``%2F`` and ``#`` is ``%23``. ``searchsvc.record_paths`` reads the id back from the path as sent.
 """
 
 from __future__ import annotations

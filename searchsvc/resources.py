@@ -22,6 +22,7 @@ from searchsvc import (
     homepage,
     params,
     permalinks,
+    record,
     related,
     search,
     snippets,
@@ -156,7 +157,7 @@ class DocumentResource(_FromIndex):
         request = params.document_request(req)
         as_page = "format" not in req.params and params.prefers_html(req)
         snapshot = self.engine.snapshot()
-        document = search.document(snapshot, doc_id, request.ui)
+        document = record.document(snapshot, doc_id, request.ui)
         resp.vary = ["Accept"]  # a 404 too: a page or a problem
         if document is None:
             if not as_page:
@@ -186,7 +187,7 @@ class DocumentResource(_FromIndex):
             resp.media = {**document, **citations.fields(cited, request.ui)}
             return
         resp.set_headers(document_page.headers(request.ui))
-        marks = search.marked(snapshot, doc_id, request.query)
+        marks = record.marked(snapshot, doc_id, request.query)
         keep = {"q": request.q, "ui": req.get_param("ui") or ""}  # what links carry on
         with snapshot.reading():
             docnum = snapshot.docnum(doc_id)

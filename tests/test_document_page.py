@@ -20,7 +20,7 @@ from indexer.contract import TOKEN_PATTERN
 from searchsvc import page_text
 from searchsvc.app import create_app
 from searchsvc.document_page import STYLESHEET, page
-from searchsvc.search import Marked
+from searchsvc.record import Marked
 from searchsvc.settings import Settings
 from searchsvc.snippets import MAX_SPAN_TOKENS
 

@@ -20,8 +20,9 @@ from indexer.contract import LANGUAGES
 from indexer.generations import IndexMissing, current_generation
 from searchsvc.engine import Engine, Snapshot
 from searchsvc.query import parse_query
+from searchsvc.record import document
 from searchsvc.request import SearchRequest, SuggestRequest
-from searchsvc.search import document, facet_counts, search
+from searchsvc.search import facet_counts, search
 from searchsvc.snippets import analyze_text, snippet
 from searchsvc.suggest import suggest, titles
 from searchsvc.syntax import BadQuery

@@ -14,8 +14,9 @@ from indexer.build import rebuild
 from indexer.contract import LANGUAGES, SCHEMA_VERSION, read_words
 from indexer.update import update
 from searchsvc.engine import Engine
+from searchsvc.record import document
 from searchsvc.request import SearchRequest, SuggestRequest
-from searchsvc.search import document, search
+from searchsvc.search import search
 from searchsvc.suggest import suggest, titles
 
 NEW_RECORD = {

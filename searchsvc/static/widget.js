@@ -565,7 +565,7 @@ class RecordsSearch extends HTMLElement {
     this.tools.replaceChildren(`${t.tools} `,
       link(t.csv, "/search", [["format", "csv"]], "text/csv"),
       link(t.csvSemicolon, "/search", [["format", "csv"], ["delimiter", "semicolon"]], "text/csv"),
-      link(t.jsonl, "/search", [["format", "jsonl"]], "application/jsonl"),
+      link(t.jsonl, "/search", [["format", "jsonl"]], "application/x-ndjson"),
       link(t.feed, "/feed", [], "application/atom+xml"));
   }
 

@@ -44,6 +44,7 @@ text (stop words included), so the service can find a matched word in a stored b
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
@@ -240,6 +241,18 @@ def read_twins(generation: Path, documents: int) -> bytes | None:
     if not path.is_file() or path.stat().st_size != 4 * documents:
         return None
     return path.read_bytes()
+
+
+def epoch_seconds(iso: object) -> int:
+    """Seconds since the epoch of an ISO date or time (UTC unless it names a zone), as
+    ``FIRST_PUBLISHED_FILE`` holds times; 0 if it cannot be read."""
+    try:
+        moment = dt.datetime.fromisoformat(str(iso))
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
 
 
 def read_first_published(generation: Path, documents: int) -> bytes | None:

@@ -39,6 +39,7 @@ from whoosh.reading import IndexReader
 from indexer.contract import (
     FIRST_PUBLISHED_DTYPE,
     FIRST_PUBLISHED_FILE,
+    epoch_seconds,
     read_first_published,
     read_manifest,
 )
@@ -55,17 +56,6 @@ def _live_ids(reader: IndexReader) -> list[tuple[int, str]]:
     return found
 
 
-def _epoch(iso: object) -> int:
-    """Seconds since the epoch of an ISO time (UTC if it names no zone); 0 if unreadable."""
-    try:
-        moment = dt.datetime.fromisoformat(str(iso))
-    except ValueError:
-        return 0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp())
-
-
 def first_published_by_id(generation: Path) -> dict[str, int]:
     """id -> first-published time (epoch seconds) of each live record of a published
     generation; its build time for every record if it has no ``published.i64``; nothing if
@@ -74,7 +64,7 @@ def first_published_by_id(generation: Path) -> dict[str, int]:
         with index.open_dir(str(generation)).reader() as reader:
             live = _live_ids(reader)
             written = read_first_published(generation, reader.doc_count_all())
-        built = _epoch(read_manifest(generation).get("built_at"))
+        built = epoch_seconds(read_manifest(generation).get("built_at"))
     except Exception as exc:  # any unreadable generation is treated alike
         log.warning("the first-published times of %s cannot be read (%s): every record "
                     "counts as new", generation.name, exc)

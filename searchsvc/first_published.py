@@ -19,20 +19,13 @@ import weakref
 
 import numpy as np
 
-from indexer.contract import DATE_COLUMN, FIRST_PUBLISHED_DTYPE, read_first_published
+from indexer.contract import (
+    DATE_COLUMN,
+    FIRST_PUBLISHED_DTYPE,
+    epoch_seconds,
+    read_first_published,
+)
 from searchsvc.snapshot import Snapshot
-
-
-def epoch(iso: object) -> int:
-    """Seconds since the epoch of an ISO date or time (UTC unless it names a zone); 0 if
-    it cannot be read."""
-    try:
-        moment = dt.datetime.fromisoformat(str(iso))
-    except ValueError:
-        return 0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp())
 
 
 def atom_time(seconds: int) -> str:
@@ -68,16 +61,15 @@ class FirstPublished:
             dates = ([_text(v) for v in reader.column_reader(DATE_COLUMN)]
                      if written is None and reader.has_column(DATE_COLUMN) else [])
         ids += [""] * (size - len(ids))
-        self.built = epoch(snapshot.manifest.get("built_at"))
+        self.built = epoch_seconds(snapshot.manifest.get("built_at"))
         # Whether the times are the generation's own, not guessed (an older generation).
         self.recorded = written is not None
         if written is not None:
             self.times = np.frombuffer(written, dtype=FIRST_PUBLISHED_DTYPE).astype(np.int64)
         else:
             dates += [""] * (size - len(dates))
-            self.times = np.array(
-                [min(epoch(d), self.built) if epoch(d) > 0 else self.built for d in dates],
-                dtype=np.int64)
+            dated = np.array([epoch_seconds(d) for d in dates], dtype=np.int64)
+            self.times = np.where(dated > 0, np.minimum(dated, self.built), self.built)
         self.date_rank = np.full(size, -1, dtype=np.int64)
         dated = columns.date_order[columns.dated[columns.date_order]]
         self.date_rank[dated] = np.arange(len(dated))

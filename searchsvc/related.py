@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as whoosh_query
 
 from indexer.contract import LANGUAGES, TWIN_LANGUAGES, body_field, stored_text_in, title_field
+from searchsvc import search
 from searchsvc.crosslang import CLOSE_TO_BEST
 from searchsvc.limits import FACETS
 from searchsvc.permalinks import permalink
@@ -184,26 +185,8 @@ def _related(snapshot: Snapshot, docnum: int, size: int, language: str | None) -
 def hit(snapshot: Snapshot, docnum: int, score: float, ui: str, permalink: str
         ) -> dict[str, Any]:
     """A related record as ``/search`` gives a hit (no snippet), with its permalink."""
-    stored = snapshot.stored(docnum)
-    labels = snapshot.columns
-
-    def keyed(name: str, key: object) -> dict[str, str] | None:
-        return {"key": str(key), "label": labels.label(FACETS[name], key, ui)} if key else None
-
-    return {
-        "id": stored.get("id"),
-        "title": stored.get("title") or "",
-        "url": stored.get("url"),
-        "lang": stored.get("language"),
-        "date": stored.get("date"),
-        "date_source": stored.get("date_source"),
-        "year": stored.get("year"),
-        "type": keyed("type", stored.get("doc_type")),
-        "division": keyed("division", stored.get("division")),
-        "org": keyed("org", stored.get("organization")),
-        "score": round(float(score), 4),
-        "permalink": permalink,
-    }
+    return {**search.described(snapshot, docnum, ui), "score": round(float(score), 4),
+            "permalink": permalink}
 
 
 def answer(snapshot: Snapshot, docnum: int, size: int, language: str | None, ui: str,

@@ -235,9 +235,9 @@ def _keyed(snapshot: Snapshot, name: str, key: str | None, ui: str) -> dict[str,
     return {"key": key, "label": snapshot.columns.label(FACETS[name], key, ui)}
 
 
-def hit(
-    snapshot: Snapshot, docnum: int, score: float | None, marks: Marks, ui: str
-) -> dict[str, Any]:
+def described(snapshot: Snapshot, docnum: int, ui: str) -> dict[str, Any]:
+    """What a hit tells of its record (``/search``, exports, related records): id, title,
+    address, language, date and the facet keys with their labels in ``ui``."""
     stored = snapshot.stored(docnum)
     return {
         "id": stored.get("id"),
@@ -250,9 +250,14 @@ def hit(
         "type": _keyed(snapshot, "type", stored.get("doc_type"), ui),
         "division": _keyed(snapshot, "division", stored.get("division"), ui),
         "org": _keyed(snapshot, "org", stored.get("organization"), ui),
-        "score": score,
-        "snippet": _snippet(docnum, stored, marks),
     }
+
+
+def hit(
+    snapshot: Snapshot, docnum: int, score: float | None, marks: Marks, ui: str
+) -> dict[str, Any]:
+    return {**described(snapshot, docnum, ui), "score": score,
+            "snippet": _snippet(docnum, snapshot.stored(docnum), marks)}
 
 
 def _snippet(docnum: int, stored: StoredDocument, marks: Marks) -> str:

@@ -14,10 +14,11 @@ from whoosh import index
 from indexer import generations
 from indexer.build import rebuild
 from indexer.contract import FIRST_PUBLISHED_DTYPE, FIRST_PUBLISHED_FILE, read_first_published
+from indexer.contract import epoch_seconds as epoch
 from indexer.published import first_published_by_id
 from indexer.update import update
 from searchsvc.engine import Engine
-from searchsvc.first_published import FirstPublished, epoch
+from searchsvc.first_published import FirstPublished
 
 NEW_RECORD = {
     "id": "test:first-published/new",

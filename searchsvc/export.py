@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from searchsvc import search
+from searchsvc.feed import canonical_query
 from searchsvc.limits import CSV_DELIMITERS
 from searchsvc.marks import Marks
 from searchsvc.parsed_query import HighlightTerms, ParsedQuery
@@ -165,3 +166,13 @@ def _drain(buffer: io.StringIO) -> bytes:
     buffer.seek(0)
     buffer.truncate()
     return data
+
+
+def links(base: str, request: SearchRequest, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The exports of a search (its query, filters and sort; ``extra``: ``ui``), as the
+    ``links`` of a ``/search`` answer name them: ``csv``, ``csv_semicolon``, ``jsonl``."""
+    query = canonical_query(request, extra)
+    sort = f"sort={request.sort}&" if request.sort != "relevance" else ""
+    start = f"{base}/search?" + (f"{query}&" if query else "") + sort
+    return {"csv": f"{start}format=csv", "csv_semicolon": f"{start}format=csv&delimiter=semicolon",
+            "jsonl": f"{start}format=jsonl"}

@@ -151,11 +151,19 @@ def openapi_document() -> dict[str, Any]:
                                                 "message": {"type": "string"}}},
                              "histogram": {"$ref": "#/components/schemas/Histogram"},
                              "links": {
-                                 "type": "object", "required": ["feed"],
+                                 "type": "object",
+                                 "required": ["feed", "csv", "csv_semicolon", "jsonl"],
                                  "properties": {"feed": {
                                      "type": "string", "format": "uri",
                                      "description": "The Atom feed (GET /feed) of the same "
-                                     "query and filters; also in the Link header"}}},
+                                     "query and filters; also in the Link header"},
+                                     **{name: {"type": "string", "format": "uri",
+                                               "description": f"The export ({kind}) of the "
+                                               "same query, filters and sort"}
+                                        for name, kind in (
+                                            ("csv", "format=csv"),
+                                            ("csv_semicolon", "format=csv&delimiter=semicolon"),
+                                            ("jsonl", "format=jsonl"))}}},
                              "took_ms": {"type": "number"}}},
         "Histogram": {
             "type": "object", "required": ["interval", "buckets", "undated"],

@@ -87,9 +87,9 @@ class SearchResource(_FromIndex):
             params.search_request(req, given, None)  # a bad parameter is a 400 even so
             raise
         request = params.search_request(req, given, snapshot)
-        # The feed of the same query and filters (``searchsvc.feed``).
-        following = feed.feed_url(base_url(req, self.settings), request,
-                                  ["ui"] if "ui" in req.params else [])
+        # The feed of the same query and filters (``searchsvc.feed``), and its exports.
+        extra = ("ui",) if "ui" in req.params else ()
+        following = feed.feed_url(base_url(req, self.settings), request, extra)
         resp.append_link(following, "alternate", type_hint="application/atom+xml")
         if self._cacheable(req, resp, snapshot.generation):
             return
@@ -97,7 +97,8 @@ class SearchResource(_FromIndex):
             self._export(req, resp, snapshot, request)
             return
         body = search.search(snapshot, request)
-        body["links"] = {"feed": following}
+        body["links"] = {"feed": following,
+                         **export.links(base_url(req, self.settings), request, extra)}
         body["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
         resp.media = body
 

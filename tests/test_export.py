@@ -358,3 +358,24 @@ def test_the_openapi_document_describes_exports(client):
                   ["parameters"]}
     assert parameters["format"]["schema"]["enum"] == ["json", "csv", "jsonl"]
     assert parameters["delimiter"]["schema"]["enum"] == ["comma", "semicolon"]
+
+
+def test_a_search_links_its_exports_as_documented(root, small_index):
+    """docs/api.md's example of ``links``, run as written; each link exports that search."""
+    text = (root / "docs" / "api.md").read_text(encoding="utf-8")
+    request, documented = re.search(
+        r"```\nGET (/search\?q=omaishoito&lang=fi&sort=newest&page=2)\n(\{.*?\}), …\}\n```",
+        text, re.S).groups()  # type: ignore[union-attr]
+    links = json.loads(documented.replace('{"total": …, "links": ', ""))
+    client = testing.TestClient(create_app(Settings(
+        index_dir=small_index, public_url="https://haku.example.fi")))
+    path, _, query = request.partition("?")
+    answer = client.simulate_get(path, query_string=query).json
+    assert answer["links"] == links and answer["total"] > 1
+    for name in ("csv", "csv_semicolon", "jsonl"):
+        exported = client.simulate_get("/search", query_string=links[name].partition("?")[2])
+        assert exported.headers["x-export-count"] == str(answer["total"]), name
+    order = csv_rows(client.simulate_get("/search", query_string=links["csv"].partition("?")[2]))
+    newest = client.simulate_get("/search", query_string="q=omaishoito&lang=fi&sort=newest"
+                                 "&size=100&facets=").json["hits"]
+    assert [row["id"] for row in order] == [hit["id"] for hit in newest]

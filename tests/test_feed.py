@@ -317,4 +317,4 @@ def test_the_openapi_document_describes_the_feed(client):
     size = {p["name"]: p for p in document["paths"]["/feed"]["get"]["parameters"]}["size"]
     assert (size["schema"]["minimum"], size["schema"]["maximum"]) == (1, 100)
     result = document["components"]["schemas"]["SearchResult"]["properties"]
-    assert result["links"]["required"] == ["feed"]
+    assert result["links"]["required"] == ["feed", "csv", "csv_semicolon", "jsonl"]

@@ -8,8 +8,7 @@ the record unchanged, copy k > 0 of a record is the same record with
 
 - a new id ``<id>~k<k>`` (``~`` appears in no source id, so ids stay unique);
 - its ``parallel_id`` (the fi/sv twin link) pointing at the twin's copy k, so twins stay linked
-  both ways within a copy; in the last, partial copy a link to a twin that copy does not hold
-  is dropped (the record becomes a plain one) rather than left dangling;
+  both ways within a copy;
 - its ``date`` moved back by 1 day to 10 years (the same shift for both twins of a pair) and its
   ``year`` set to the new date's year (the indexer rejects a year that disagrees with the date);
   a record with a year and no date has its year moved back by the same whole years. Dates stay
@@ -19,6 +18,11 @@ the record unchanged, copy k > 0 of a record is the same record with
   would a real municipality's records; the Helsinki divisions stay valid vocabulary keys);
 - about 10% of the body's sentences dropped (never the first, which often repeats the title;
   the title itself is kept so a copy stays recognisable).
+
+When N is not a multiple of the source's count, the last copy holds the remaining records
+spread evenly over the source (every source file in proportion, so that 5,000 records are not
+all Finnish court decisions); in it, a link to a twin the copy does not hold is dropped (the
+record becomes a plain one) rather than left dangling.
 
 Which sentences go, which municipality and which shift are drawn from ``random.Random`` seeded
 with the seed, the copy number and the record's (or its pair's) id, so the same arguments give
@@ -52,6 +56,8 @@ SHARED_RECORDS = ROOT.parent / "shared" / "records"
 SEED = 20261124
 RECORDS_PER_FILE = 20_000
 MANIFEST = "manifest.json"
+# Raised whenever the same arguments would give other records, so cached corpora are remade.
+GENERATOR_VERSION = 2
 COPY_MARK = "~k"
 DROP_SHARE = 0.10
 MAX_SHIFT_DAYS = 3652
@@ -212,9 +218,11 @@ def generate(size: int, out: Path, source: Path = SHARED_RECORDS, seed: int = SE
         raise ValueError(f"{source}: no records")
     if any(COPY_MARK in record_id for record_id in ids):
         raise ValueError(f"{source}: an id holds {COPY_MARK!r}; copies' ids would clash")
-    full_copies, rest = divmod(size, len(ids))
+    total = len(ids)
+    full_copies, rest = divmod(size, total)
     every = set(ids)
-    partial = set(ids[:rest])
+    partial = {record_id for position, record_id in enumerate(ids)
+               if _in_partial_copy(position, rest, total)}
     del ids
     out.mkdir(parents=True, exist_ok=True)
     for old in (*out.glob("part-*.jsonl.gz"), out / MANIFEST):
@@ -225,8 +233,8 @@ def generate(size: int, out: Path, source: Path = SHARED_RECORDS, seed: int = SE
         for copy in range(full_copies + (1 if rest else 0)):
             twins = every if copy < full_copies else partial
             for position, record in enumerate(source_records(files)):
-                if copy == full_copies and position >= rest:
-                    break
+                if copy == full_copies and not _in_partial_copy(position, rest, total):
+                    continue
                 if copy == full_copies and copy == 0:
                     record = _without_missing_twin(record, twins)
                 writer.write(make_copy(record, copy, seed, twins))
@@ -234,12 +242,19 @@ def generate(size: int, out: Path, source: Path = SHARED_RECORDS, seed: int = SE
     finally:
         writer.close()
     seconds = time.perf_counter() - started
-    manifest = {"size": written, "seed": seed, "source": str(source),
+    manifest = {"size": written, "seed": seed, "version": GENERATOR_VERSION, "source": str(source),
                 "source_records": len(every), "files": writer.files,
                 "records_per_file": per_file, "seconds": round(seconds, 2),
                 "records_per_second": round(written / seconds) if seconds else None}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
+
+
+def _in_partial_copy(position: int, rest: int, total: int) -> bool:
+    """Whether the last copy, of ``rest`` of the ``total`` source records, holds the one at
+    ``position``: ``rest`` positions spread evenly over the source, so that a small corpus
+    holds every source file's records (and languages) in proportion, not the first file's."""
+    return (position + 1) * rest // total > position * rest // total
 
 
 def _without_missing_twin(record: dict[str, Any], twins: set[str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ CHROMIUM := /usr/bin/chromium
 # Playwright drives the system's Debian chromium; it must never download browsers of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install browser test test-fast lint types bench index serve clean
+.PHONY: install browser test test-fast lint types bench bench-scale index serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,19 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_widget
 	$(BIN)/python -m benchmarks.bench_export
 	$(BIN)/python -m benchmarks.bench_related
+
+# How cost grows with the record count (benchmarks/bench_scale.py): scale corpora of SIZES
+# records (cached in var/scale/), rebuilt, updated and served; figures and plot in
+# benchmarks/results/. The plot needs matplotlib, the `bench` extra, installed here.
+SIZES ?= 32793 100000
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench-scale: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.bench_scale $(SIZES)
 
 clean:
 	rm -rf var .pytest_cache

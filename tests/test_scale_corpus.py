@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -143,3 +147,34 @@ def test_a_corpus_smaller_than_its_source_takes_every_file_and_leaves_no_link_da
     assert all(r["parallel_id"] in ids for r in records if r.get("parallel_id"))
     assert any(not r.get("parallel_id") and any(s["id"] == r["id"] and s.get("parallel_id")
                                                 for s in source_records) for r in records)
+
+
+def _doc_commands(root: Path, program: str) -> list[str]:
+    text = (root / "docs" / "performance.md").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.startswith(program)]
+
+
+@pytest.mark.slow
+def test_the_documented_generator_example_gives_a_corpus_the_checker_accepts(
+    root: Path, tmp_path: Path
+) -> None:
+    """docs/performance.md's two commands, exactly, in a scratch folder holding the shipped
+    corpus (``.venv/bin/`` is this interpreter's folder)."""
+    (tmp_path / "corpus").symlink_to(root / "corpus")
+    commands = _doc_commands(root, ".venv/bin/")
+    assert [c.split()[0] for c in commands if "scale_corpus" in c or " check " in c] == [
+        ".venv/bin/python", ".venv/bin/searchsvc-index"]
+    bin_dir = Path(sys.executable).parent
+    environ = {**os.environ, "PYTHONPATH": str(root)}
+    ran = None
+    for command in commands:
+        if "scale_corpus" not in command and " check " not in command:
+            continue
+        words = shlex.split(command)
+        words[0] = str(bin_dir / words[0].removeprefix(".venv/bin/"))
+        ran = subprocess.run(words, cwd=tmp_path, env=environ, capture_output=True, text=True,
+                             timeout=300)
+        assert ran.returncode == 0, ran.stderr
+    assert ran is not None and ran.stdout.splitlines()[-1] == "5000 good records, 0 problems"
+    text = (root / "docs" / "performance.md").read_text(encoding="utf-8")
+    assert "prints `5000 good records, 0 problems` last" in text

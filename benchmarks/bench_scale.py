@@ -25,7 +25,8 @@ For each size (default ``DEFAULT_SIZES``), in order:
 
 Prints a table, merges the figures by size into ``benchmarks/results/scale.json`` and draws
 each figure against the record count into ``benchmarks/results/scale.png`` (matplotlib, the
-``bench`` extra; without it the plot is skipped with a note).
+``bench`` extra; without it the plot is skipped with a note), with issue 13's goal at 1M records
+as a dashed line where it falls within twice the largest figure measured.
 """
 
 from __future__ import annotations
@@ -72,6 +73,13 @@ FIGURES = (
     ("phrase_first_ms", f"{PHRASE} first", "ms"),
     ("phrase_ms", f"{PHRASE} median", "ms"),
 )
+
+# Issue 13's goals at 1M records, drawn as dashed lines on the plot (same keys and units).
+GOALS = {
+    "rebuild_s": 45 * 60, "rebuild_peak_pss_mb": 4096, "update_ratio": 0.05,
+    "worker_pss_loaded_mb": 1024, "search_rps": 80, "search_p99_ms": 150,
+    "suggest_p99_ms": 20, "phrase_ms": 200,
+}
 
 
 # --- memory of a process tree -------------------------------------------------------------
@@ -325,6 +333,10 @@ def plot(runs: list[dict[str, Any]], results: Path) -> Path | None:
         axis.set_title(label, fontsize=9)
         axis.set_xlabel("records", fontsize=8)
         axis.set_ylabel(unit, fontsize=8)
+        if key in GOALS and GOALS[key] <= 2 * max(run[key] for run in runs):
+            axis.axhline(GOALS[key], color="tab:red", linestyle="--", linewidth=1,
+                         label="issue 13 goal at 1M")
+            axis.legend(fontsize=7)
         axis.set_ylim(bottom=0)
         axis.tick_params(labelsize=7)
     for axis in list(axes.flat)[len(FIGURES):]:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,3 +148,72 @@ def test_dask_options_misused_are_usage_errors(
     assert ran.returncode == 2
     assert "--dask-workers" in ran.stderr
     assert not (tmp_path / "index").exists()
+
+
+def _blocks(root: Path) -> list[list[str]]:
+    """The command lines of docs/operations.md's Dask section, one list per ``sh`` block."""
+    guide = (root / "docs" / "operations.md").read_text(encoding="utf-8")
+    section = guide[guide.index("### Building on a Dask cluster"):guide.index("## 7.")]
+    blocks = section.split("```sh\n")[1:]
+    return [[line for line in block[:block.index("\n```")].splitlines()
+             if not line.startswith("#")] for block in blocks]
+
+
+def test_the_local_cluster_example_of_the_operations_guide(
+    root: Path, write_corpus: Callable[..., Path], cli: Callable[..., Any], tmp_path: Path,
+) -> None:
+    (line,) = _blocks(root)[0]
+    corpus = write_corpus(tmp_path / "corpus", 3, pages=False)
+    index_dir = tmp_path / "index"
+    line = line.replace("/var/lib/searchsvc/index", str(index_dir))
+    command = line.replace("/srv/searchsvc/records", str(corpus)).split()
+    assert command[:4] == ["searchsvc-index", "rebuild", "--dask-workers", "2"]
+    assert cli(*command[1:]).returncode == 0
+    assert generations.read_manifest(generations.current_generation(index_dir))["documents"]
+
+
+def test_the_several_machines_example_of_the_operations_guide(
+    root: Path, write_corpus: Callable[..., Path], cli: Callable[..., Any], tmp_path: Path,
+) -> None:
+    """The scheduler, workers and build of the guide as processes of their own, every host
+    name replaced by loopback and the ports by free ones."""
+    scheduler_line, worker_line, build_line = _blocks(root)[1]
+    corpus = write_corpus(tmp_path / "corpus", 3, pages=False)
+    index_dir = tmp_path / "index"
+    port, dashboard = str(_free_port()), str(_free_port())
+
+    def local(line: str) -> str:
+        for host in ("build1", "build2"):
+            line = line.replace(host, "127.0.0.1")
+        line = line.replace("8786", port).replace("8787", dashboard)
+        line = line.replace("/var/lib/searchsvc/index", str(index_dir))
+        return line.replace("/srv/searchsvc/records", str(corpus))
+
+    setting, *scheduler = local(scheduler_line).split()
+    name, value = setting.split("=")
+    bin_dir = Path(sys.executable).parent
+    environ = {**os.environ, name: value}
+    processes = []
+    try:
+        for command, env in ((scheduler, environ), (local(worker_line).split(), os.environ)):
+            assert command[0] == "dask"
+            processes.append(subprocess.Popen(
+                [str(bin_dir / "dask"), *command[1:]], env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        command = local(build_line).split()
+        assert command[:3] == ["searchsvc-index", "rebuild", "--scheduler"]
+        ran = cli(*command[1:])
+        assert ran.returncode == 0, ran.stderr
+        manifest = generations.read_manifest(generations.current_generation(index_dir))
+        assert manifest["documents"] > 0
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

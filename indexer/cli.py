@@ -141,6 +141,16 @@ def _build_options(build: argparse.ArgumentParser, index_dir_help: str) -> None:
         help="writer processes (default: number of CPUs)",
     )
     build.add_argument(
+        "--dask-workers", type=_positive_int, default=None, metavar="N",
+        help="rebuild only: write on a local Dask cluster of N worker processes "
+        "(indexer.dask_build) instead of --jobs writer processes",
+    )
+    build.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="rebuild only: write on the Dask cluster whose scheduler is at ADDRESS "
+        "(tcp://host:8786); the index directory must be on storage every worker shares",
+    )
+    build.add_argument(
         "--max-errors", type=_non_negative_int, default=DEFAULT_MAX_ERRORS,
         help="publish only if at most this many records were skipped "
         f"(default: {DEFAULT_MAX_ERRORS})",
@@ -192,6 +202,8 @@ def _build(args: argparse.Namespace) -> int:
         removals = read_removal_lists(args.removals)
     except OSError as exc:
         raise BuildFailed(f"cannot read the removal list: {exc}; nothing was published") from exc
+    if args.dask_workers is not None or args.scheduler is not None:
+        return _dask_build(args, removals)
     progress = Progress(args.progress)
     try:
         report = build(args.corpus or [DEFAULT_CORPUS], args.index_dir, args.jobs,
@@ -199,6 +211,22 @@ def _build(args: argparse.Namespace) -> int:
                        removal_limit=args.allow_removals)
     finally:
         progress.close()
+    _print_summary(report, args.index_dir, text=args.log_format == "text")
+    return EXIT_OK
+
+
+def _dask_build(args: argparse.Namespace, removals: frozenset[str]) -> int:
+    """``rebuild --dask-workers N`` or ``--scheduler ADDRESS`` (``indexer.dask_build``)."""
+    if args.command != "rebuild":
+        raise _UsageError(f"--dask-workers and --scheduler are for rebuild, not {args.command}")
+    if args.dask_workers is not None and args.scheduler is not None:
+        raise _UsageError("give --dask-workers (a local cluster) or --scheduler (an existing "
+                          "one), not both")
+    from indexer.dask_build import dask_rebuild
+
+    report = dask_rebuild(args.corpus or [DEFAULT_CORPUS], args.index_dir, args.dask_workers,
+                          args.scheduler, args.max_errors, removals=removals,
+                          removal_limit=args.allow_removals)
     _print_summary(report, args.index_dir, text=args.log_format == "text")
     return EXIT_OK
 
@@ -335,6 +363,10 @@ class _BadSetting(Exception):
     pass
 
 
+class _UsageError(Exception):
+    """A combination of options argparse cannot refuse by itself (exit code 2)."""
+
+
 def _settle(args: argparse.Namespace) -> None:
     """``args.log_format`` and an unset ``--index-dir`` from the service's settings. Every
     ``SEARCHSVC_*`` variable is checked as the service checks it (an unknown one is as likely
@@ -366,6 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code
+    except _UsageError as exc:
+        print(f"searchsvc-index: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         # `searchsvc-index status | head -1`: the reader has gone. What is left to write
         # goes nowhere, so that Python's flush at exit does not fail once more.

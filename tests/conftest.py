@@ -608,3 +608,21 @@ def browser_page(chromium: Any, widget_server: Server) -> Iterator[BrowserPage]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield BrowserPage(page, errors)
     context.close()
+
+
+# --- Dask -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[Any]:
+    """A ``LocalCluster`` of two worker processes on loopback (its HTTP routes too), no
+    dashboard, giving up a task whose worker dies (as ``indexer.dask_build``'s own does)."""
+    import dask
+    from distributed import LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+        host="127.0.0.1", scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    ) as cluster:
+        yield cluster

@@ -1,0 +1,298 @@
+"""A rebuild whose writing runs as tasks on a ``dask.distributed`` cluster.
+
+    builder: building() as for a plain rebuild -> P partition tasks -> gather -> assemble
+    task i:  every raw record whose ordinal falls in one of partition i's chunks
+             -> normalise, withhold, index into its own whoosh index + spelling words
+
+The corpus is split by raw-record ordinal into chunks of ``CHUNK_RECORDS``, dealt round-robin
+to ``partitions`` tasks. Each task reads the whole raw-record stream (decompressing and parsing
+every line: cheap beside analysis) but normalises and analyses only its own records, writing
+one whoosh segment and its ``words-<lang>.tsv`` into ``<building dir>/.partitions/<i>-<random>/``.
+The building directory must therefore be on storage every worker and the builder share, at
+the same path.
+
+Assembly (in the builder, under ``building()``'s lock): each partition's segment files move
+into the building directory and its segment objects join one TOC, as whoosh's multisegment
+multiprocess writer does with its sub-writers' segments; postings are not rewritten. One
+reader over all segments gives the same global statistics as a plain build. Records are then
+replayed in ordinal order to give the same report as a plain build: counts, bad records (in
+corpus order), withheld records and duplicate ids across partitions (the later copy is
+deleted from its segment; its words stay in the spelling counts, a small over-count).
+
+Failure: a task that raises, or whose worker dies (``KilledWorker`` once the cluster's
+``distributed.scheduler.allowed-failures`` is spent; the local cluster made here allows none),
+fails the gather: ``BuildFailed``, and ``building()`` removes the building directory, so
+nothing is published. A task's result counts the documents it wrote; ``building()`` checks
+the assembled index holds as many documents as were counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index
+from whoosh.index import TOC
+
+from indexer import spelling
+from indexer.build import WRITER_MEMORY_MB, Build, BuildFailed, BuildReport, building
+from indexer.documents import document_fields
+from indexer.guards import RemovalLimit
+from indexer.normalize import normalize
+from indexer.readers import iter_raw_records
+from indexer.records import BadRecord, Record
+from indexer.schema import build_schema
+from indexer.vocabulary import Vocabulary
+from indexer.withheld import Withholding, is_expired
+
+CHUNK_RECORDS = 500
+PARTITIONS_DIR = ".partitions"
+TASKS_PER_WORKER = 2  # partitions per worker, so a slow partition does not hold up the rest
+
+
+@dataclass
+class Entry:
+    """One good record a partition read: where it stands in the corpus and what it counts."""
+
+    ordinal: int
+    id: str
+    origin: str
+    path: str
+    line: int | None
+    docnum: int | None  # in the partition's segment; None when withheld
+    withheld: str | None  # "removed" or "expired"
+    text_bytes: int
+    languages: list[str]
+    doc_type: str
+
+
+@dataclass
+class PartitionResult:
+    folder: str
+    written: int
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (ordinal, message)
+    unknown: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # facet labels
+
+
+def _withheld(record: Record, removals: frozenset[str], today: dt.date) -> str | None:
+    if record.id in removals:
+        return "removed"
+    if is_expired(record.expires, today):
+        return "expired"
+    return None
+
+
+def write_partition(
+    corpus: list[str],
+    number: int,
+    partitions: int,
+    staging: str,
+    removals: frozenset[str],
+    today: dt.date,
+    chunk: int = CHUNK_RECORDS,
+    after_first_document: Callable[[], None] | None = None,
+) -> PartitionResult:
+    """The Dask task: index partition ``number`` of ``partitions`` into a fresh folder under
+    ``staging``. ``after_first_document`` is for tests (a worker that dies mid-write)."""
+    folder = Path(staging) / f"{number}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    vocabulary = Vocabulary.load()
+    schema = build_schema()
+    ix = index.create_in(str(folder), schema)
+    result = PartitionResult(str(folder), 0)
+    with spelling.collecting(folder) as words:
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        try:
+            for ordinal, raw in enumerate(iter_raw_records(corpus)):
+                if (ordinal // chunk) % partitions != number:
+                    continue
+                if isinstance(raw, BadRecord):
+                    result.problems.append((ordinal, str(raw)))
+                    continue
+                try:
+                    record = normalize(raw, vocabulary)
+                except BadRecord as bad:
+                    result.problems.append((ordinal, str(bad)))
+                    continue
+                reason = _withheld(record, removals, today)
+                docnum = None
+                if reason is None:
+                    writer.add_document(**document_fields(record, schema))
+                    docnum, result.written = result.written, result.written + 1
+                    if after_first_document is not None:
+                        after_first_document()
+                result.entries.append(Entry(
+                    ordinal, record.id, raw.origin, raw.path, raw.line, docnum, reason,
+                    len(record.title.encode()) + len(record.body.encode()),
+                    list(record.languages() or [record.language or "en"]),
+                    record.doc_type or "unknown",
+                ))
+            writer.commit(merge=False)
+        except BaseException:
+            writer.cancel()
+            raise
+    words.write(folder)
+    result.unknown = {name: state.unknown for name, state in vocabulary._facets.items()}
+    return result
+
+
+@contextmanager
+def dask_client(workers: int | None, scheduler: str | None) -> Iterator[object]:
+    """A client of the cluster at ``scheduler``, or of a local cluster of ``workers``
+    processes (one thread each, no dashboard) that gives up a task whose worker dies."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(
+        n_workers=workers or 1, processes=True, threads_per_worker=1,
+        host="127.0.0.1", dashboard_address=None,
+        # No dashboard; the scheduler's health routes on a free loopback port, not 0.0.0.0:8787.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    ) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _run_partitions(
+    client: object, build: Build, partitions: int, chunk: int,
+    after_first_document: Callable[[], None] | None,
+) -> list[PartitionResult]:
+    from distributed import Client
+
+    assert isinstance(client, Client)
+    staging = build.path / PARTITIONS_DIR
+    futures = [
+        client.submit(write_partition, build.corpus, number, partitions, str(staging),
+                      frozenset(build.withholding.removals), build.withholding.today,
+                      chunk, after_first_document, pure=False)
+        for number in range(partitions)
+    ]
+    try:
+        results: list[PartitionResult] = client.gather(futures)
+    except Exception as exc:
+        client.cancel(futures)
+        raise BuildFailed(
+            f"a Dask partition task failed ({type(exc).__name__}: {exc}); "
+            "nothing was published, the live index was left as it was"
+        ) from exc
+    if len(results) != partitions:
+        raise BuildFailed(f"{len(results)} of {partitions} partitions came back; "
+                          "nothing was published")
+    return results
+
+
+def _assemble(build: Build, results: Sequence[PartitionResult]) -> list[tuple[int, int]]:
+    """Move the partitions' segments into the building directory under one TOC; returns the
+    (global doc number) base of each partition's segment list, in order."""
+    ix = index.create_in(str(build.path), build_schema())
+    segments = []
+    counts = spelling.WordCounts()
+    for result in results:
+        folder = Path(result.folder)
+        part = index.open_dir(str(folder))
+        toc = TOC.read(part.storage, part.indexname)
+        written = sum(segment.doc_count_all() for segment in toc.segments)
+        if written != result.written:
+            raise BuildFailed(f"partition {folder.name} holds {written} documents but "
+                              f"{result.written} were written; nothing was published")
+        for segment in toc.segments:
+            for name in segment.list_files(part.storage):
+                os.replace(folder / name, build.path / name)
+            segments.append(segment)
+        counts.merge(spelling.WordCounts.read(folder))
+        for name, unknown in result.unknown.items():
+            for key, labels in unknown.items():
+                build.vocabulary._facets[name].unknown.setdefault(key, labels)
+    counts.write(build.path)
+    bases = []
+    base = 0
+    for result in results:
+        bases.append((base, result.written))
+        base += result.written
+    writer = ix.writer()
+    writer.segments.extend(segments)
+    writer._setup_doc_offsets()
+    _replay(build, results, bases, writer)
+    writer.commit(merge=False)
+    shutil.rmtree(build.path / PARTITIONS_DIR, ignore_errors=True)
+    return bases
+
+
+def _replay(build: Build, results: Sequence[PartitionResult], bases: list[tuple[int, int]],
+            writer: object) -> None:
+    """The plain build's bookkeeping, in corpus order: problems, seen ids, duplicates (deleted
+    from the index), withheld counts and the report's counts."""
+    report: BuildReport = build.report
+    withholding: Withholding = build.withholding
+    items: list[tuple[int, int, Entry | str]] = []
+    for number, result in enumerate(results):
+        items.extend((entry.ordinal, number, entry) for entry in result.entries)
+        items.extend((ordinal, number, message) for ordinal, message in result.problems)
+    items.sort(key=lambda item: item[0])
+    first_seen: dict[str, str] = {}
+    for _, number, item in items:
+        if isinstance(item, str):
+            report.problems.append(item)
+            continue
+        origin = first_seen.get(item.id)
+        if origin is not None:
+            report.problems.append(str(BadRecord(
+                item.path, item.line, f"duplicate id {item.id!r}, first seen at {origin}")))
+            if item.docnum is not None:
+                writer.delete_document(bases[number][0] + item.docnum)  # type: ignore[attr-defined]
+            continue
+        first_seen[item.id] = item.origin
+        build.seen.add(item.id)
+        if item.withheld is not None:
+            if item.withheld == "removed":
+                withholding.removed += 1
+            else:
+                withholding.expired += 1
+            withholding.ids.add(item.id)
+            continue
+        report.documents += 1
+        report.text_bytes += item.text_bytes
+        report.by_language.update(item.languages)
+        report.by_type[item.doc_type] += 1
+
+
+def dask_rebuild(
+    corpus: Sequence[str | Path],
+    index_dir: Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_errors: int = 10,
+    removals: frozenset[str] = frozenset(),
+    today: dt.date | None = None,
+    removal_limit: RemovalLimit | None = None,
+    partitions: int | None = None,
+    chunk: int = CHUNK_RECORDS,
+    after_first_document: Callable[[], None] | None = None,
+) -> BuildReport:
+    """``indexer.build.rebuild`` with the writing done by Dask tasks: the same checks, the
+    same report, the same published generation (but for the order of equal-ranked hits).
+
+    ``partitions`` defaults to ``TASKS_PER_WORKER`` per worker; ``chunk`` is how many
+    consecutive raw records go to one partition before the next one's turn."""
+    with building("rebuild", corpus, index_dir, max_errors, None, removals, today,
+                  removal_limit) as build:
+        with dask_client(workers, scheduler) as client:
+            count = partitions or TASKS_PER_WORKER * max(
+                1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
+            with build.report.phase("dask partitions"):
+                results = _run_partitions(client, build, count, chunk, after_first_document)
+        with build.report.phase("assembling segments"):
+            _assemble(build, results)
+    return build.report

@@ -613,10 +613,12 @@ def browser_page(chromium: Any, widget_server: Server) -> Iterator[BrowserPage]:
 # --- Dask -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[Any]:
     """A ``LocalCluster`` of two worker processes on loopback (its HTTP routes too), no
-    dashboard, giving up a task whose worker dies (as ``indexer.dask_build``'s own does)."""
+    dashboard, giving up a task whose worker dies (as ``indexer.dask_build``'s own does).
+    One per test module, not per session: its scheduler runs in this process, and left
+    running it would take its share of the interpreter from every later test."""
     import dask
     from distributed import LocalCluster
 

@@ -26,7 +26,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -35,7 +34,7 @@ from collections.abc import Callable
 from email.message import Message
 from pathlib import Path
 
-from benchmarks.bench_search import SHARED_RECORDS, query_mix, served
+from benchmarks.bench_search import full_index, query_mix, served
 
 EXPORT_LIMIT = 40_000
 # Common words of each language in the records (thousands of hits each).
@@ -131,12 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from indexer import generations
-    from indexer.build import rebuild
 
-    index_dir = args.index_dir or Path(tempfile.mkdtemp(prefix="bench-export-")) / "index"
-    if generations.published_name(index_dir) is None:
-        print(f"building the index of {SHARED_RECORDS} in {index_dir} ...", flush=True)
-        rebuild([SHARED_RECORDS], index_dir)
+    index_dir = full_index(args.index_dir, "export")
     mix = query_mix(generations.current_generation(index_dir), args.searches)
 
     with served(index_dir, args.bind, workers=1,

@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_search import SHARED_RECORDS, percentile
+from benchmarks.bench_search import full_index, percentile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,17 +31,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from falcon import testing
 
-    from indexer import generations
-    from indexer.build import rebuild
     from searchsvc.app import create_app
     from searchsvc.engine import Engine
     from searchsvc.permalinks import document_path
     from searchsvc.settings import Settings
 
-    index_dir = args.index_dir or Path(tempfile.mkdtemp(prefix="bench-related-")) / "index"
-    if generations.published_name(index_dir) is None:
-        print(f"building the index of {SHARED_RECORDS} in {index_dir} ...", flush=True)
-        rebuild([SHARED_RECORDS], index_dir)
+    index_dir = full_index(args.index_dir, "related")
     client = testing.TestClient(create_app(Settings(index_dir=index_dir)))
     engine = Engine(index_dir)
     ids = [fields["id"] for _, fields in engine.snapshot().searcher.reader().iter_docs()]

@@ -41,6 +41,20 @@ SHARED_RECORDS = ROOT.parent / "shared" / "records"
 SEED = 20261124
 
 
+def full_index(index_dir: Path | None, name: str) -> Path:
+    """``index_dir`` if it holds a published generation, else an index of ``SHARED_RECORDS``
+    built there (in a fresh temporary folder named after the benchmark ``name`` when
+    ``index_dir`` is None)."""
+    from indexer import generations
+    from indexer.build import rebuild
+
+    index_dir = index_dir or Path(tempfile.mkdtemp(prefix=f"bench-{name}-")) / "index"
+    if generations.published_name(index_dir) is None:
+        print(f"building the index of {SHARED_RECORDS} in {index_dir} ...", flush=True)
+        rebuild([SHARED_RECORDS], index_dir)
+    return index_dir
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -214,17 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from indexer import generations
-    from indexer.build import rebuild
     from searchsvc.engine import Engine
     from searchsvc.request import SuggestRequest
     from searchsvc.search import search
     from searchsvc.suggest import suggest
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
-    index_dir = args.index_dir or workdir / "index"
-    if generations.published_name(index_dir) is None:
-        print(f"building the index of {SHARED_RECORDS} in {index_dir} ...", flush=True)
-        rebuild([SHARED_RECORDS], index_dir)
+    index_dir = full_index(args.index_dir, "search")
     generation = generations.current_generation(index_dir)
     mix = query_mix(generation, args.queries)
 

@@ -63,6 +63,10 @@ def _with_page(answer: dict) -> dict:
     return {**answer, "content": {**answer["content"], **page}}
 
 
+# The path parameter of a record's routes (its id, one escaped segment: ``searchsvc.permalinks``).
+DOC_ID = {"name": "doc_id", "in": "path", "required": True, "description": "Record id.",
+          "schema": {"type": "string"}}
+
 EXPORT_HEADERS = {
     "X-Total-Count": ("integer", "The hits the search matches."),
     "X-Export-Count": ("integer", "The records the export holds: the total, or the export "
@@ -248,8 +252,7 @@ def openapi_document() -> dict[str, Any]:
             "summary": "One record: JSON, or its HTML page for a client whose Accept ranks "
                        "text/html above application/json (a browser)",
             "parameters": [
-                {"name": "doc_id", "in": "path", "required": True, "description": "Record id.",
-                 "schema": {"type": "string"}},
+                DOC_ID,
                 *_parameters(DocumentRequest),
             ],
             "responses": {"200": _with_citations(_with_page(_json(
@@ -267,8 +270,7 @@ def openapi_document() -> dict[str, Any]:
             "summary": "Records like this one (more like this, from its most distinctive "
                        "terms), in its language or, through its twin, another",
             "parameters": [
-                {"name": "doc_id", "in": "path", "required": True, "description": "Record id.",
-                 "schema": {"type": "string"}},
+                DOC_ID,
                 *_parameters(RelatedRequest),
             ],
             "responses": {"200": _json("#/components/schemas/Related", "Related records"),

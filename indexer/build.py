@@ -14,6 +14,10 @@ A run refuses to shrink the index by mistake (``indexer.guards``: an unusable co
 published records missing from the corpus than allowed), and an update whose generation would
 hold exactly what the published one holds publishes nothing (``BuildReport.unchanged``), so
 clients' ETags and the rollback target stay. A rebuild always publishes.
+
+It is a little over 400 lines because ``building()``'s steps share one ``Build`` and one
+failure path; what stands alone lives beside it (``indexer.writer_processes``,
+``indexer.published``, ``indexer.translations``, ``indexer.dask_build``).
 """
 
 from __future__ import annotations

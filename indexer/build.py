@@ -45,6 +45,7 @@ from indexer.contract import LABELS_FILE, LANGUAGES, SCHEMA_VERSION
 from indexer.documents import document_fields
 from indexer.guards import CorpusUnusable, RemovalLimit, check_corpus
 from indexer.lexicon import lexicon
+from indexer.mapped import open_index
 from indexer.normalize import iter_records
 from indexer.published import write_first_published
 from indexer.records import BadRecord, Record
@@ -190,7 +191,7 @@ def _published(index_dir: Path) -> Published | None:
         manifest = generations.read_manifest(generation)
         labels_path = generation / LABELS_FILE
         labels = json.loads(labels_path.read_text("utf-8")) if labels_path.is_file() else None
-        with index.open_dir(str(generation)).reader() as reader:
+        with open_index(generation).reader() as reader:
             records = {key: digest for key, (_, digest) in indexed_records(reader).items()}
     except Exception as exc:  # any unreadable generation is treated alike
         log.warning("the published generation %s cannot be read (%s): no removal limit",
@@ -279,7 +280,7 @@ def _holds_the_same(build: Build, published: Published, labels: Any) -> bool:
         return False
     if json.loads(json.dumps(labels)) != published.labels:
         return False
-    with index.open_dir(str(build.path)).reader() as reader:
+    with open_index(build.path).reader() as reader:
         built = {key: digest for key, (_, digest) in indexed_records(reader).items()}
     return built == published.records
 
@@ -310,7 +311,7 @@ def _fresh_directory(index_dir: Path) -> Iterator[Path]:
 
 def _check(build: Build, max_errors: int) -> None:
     report = build.report
-    with index.open_dir(str(build.path)).reader() as reader:
+    with open_index(build.path).reader() as reader:
         written = reader.doc_count()
     if written != report.documents:
         raise BuildFailed(
@@ -333,7 +334,7 @@ def _published_holds(index_dir: Path, ids: set[str]) -> bool:
         return False
     try:
         current = generations.current_generation(index_dir)
-        with index.open_dir(str(current)).searcher() as searcher:
+        with open_index(current).searcher() as searcher:
             return any(searcher.document_number(id=record_id) is not None for record_id in ids)
     except Exception:  # unreadable: nothing worth keeping for rollback either
         return True

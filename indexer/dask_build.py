@@ -45,6 +45,7 @@ from indexer import spelling
 from indexer.build import WRITER_MEMORY_MB, Build, BuildFailed, BuildReport, building
 from indexer.documents import document_fields
 from indexer.guards import RemovalLimit
+from indexer.mapped import open_index
 from indexer.normalize import normalize
 from indexer.readers import iter_raw_records
 from indexer.records import BadRecord, Record
@@ -201,7 +202,7 @@ def _assemble(build: Build, results: Sequence[PartitionResult]) -> list[tuple[in
     counts = spelling.WordCounts()
     for result in results:
         folder = Path(result.folder)
-        part = index.open_dir(str(folder))
+        part = open_index(folder)
         toc = TOC.read(part.storage, part.indexname)
         written = sum(segment.doc_count_all() for segment in toc.segments)
         if written != result.written:

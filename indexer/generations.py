@@ -34,6 +34,7 @@ from typing import Any
 
 from indexer import writer_processes
 from indexer.contract import MANIFEST_FILE, read_manifest
+from indexer.mapped import open_index
 
 CURRENT_FILE = "CURRENT"
 PREVIOUS_FILE = "PREVIOUS"
@@ -226,13 +227,12 @@ def adopt(index_dir: Path, source: Path) -> str:
     The copy is checked first: its manifest names it, and whoosh must open it and find the
     number of documents the manifest gives. Already published: nothing to do.
     """
-    from whoosh import index as whoosh_index
 
     try:
         manifest = read_manifest(source)
         name = str(manifest["generation"])
         expected = int(manifest["documents"])
-        with whoosh_index.open_dir(str(source)).reader() as reader:
+        with open_index(source).reader() as reader:
             found = reader.doc_count()
     except Exception as exc:  # any unreadable copy is refused the same way
         raise IndexMissing(f"{source} is not a complete index generation: {exc}") from exc

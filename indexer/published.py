@@ -33,7 +33,6 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from whoosh import index
 from whoosh.reading import IndexReader
 
 from indexer.contract import (
@@ -43,6 +42,7 @@ from indexer.contract import (
     read_first_published,
     read_manifest,
 )
+from indexer.mapped import open_index
 
 log = logging.getLogger("searchsvc.index")
 
@@ -61,7 +61,7 @@ def first_published_by_id(generation: Path) -> dict[str, int]:
     generation; its build time for every record if it has no ``published.i64``; nothing if
     it cannot be read."""
     try:
-        with index.open_dir(str(generation)).reader() as reader:
+        with open_index(generation).reader() as reader:
             live = _live_ids(reader)
             written = read_first_published(generation, reader.doc_count_all())
         built = epoch_seconds(read_manifest(generation).get("built_at"))
@@ -84,7 +84,7 @@ def write_first_published(generation: Path, base: Path | None,
     known = first_published_by_id(base) if base is not None else {}
     stamp = int((now or dt.datetime.now(dt.UTC)).timestamp())
     stamp = max(stamp, max(known.values(), default=0) + 1)
-    with index.open_dir(str(generation)).reader() as reader:
+    with open_index(generation).reader() as reader:
         size = reader.doc_count_all()
         times = np.zeros(size, dtype=FIRST_PUBLISHED_DTYPE)
         live = _live_ids(reader)

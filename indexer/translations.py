@@ -29,7 +29,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from whoosh import index
 from whoosh.reading import IndexReader
 
 from indexer.analysis import parts_analyzer, text_analyzer
@@ -43,6 +42,7 @@ from indexer.contract import (
     stored_text_in,
     twin_pairs,
 )
+from indexer.mapped import open_index
 
 MIN_UNITS = 2  # a key in fewer units is noise (a name, a typo)
 MAX_SHARE = 0.5  # a key in more units than this share says little
@@ -193,7 +193,7 @@ def write_translations(generation: Path, base: Path | None = None) -> bool:
     learned from the same twin records (``twins_digest``). Whether it was learned anew."""
     path = generation / TRANSLATIONS_FILE
     path.unlink(missing_ok=True)  # never write into a file shared with another generation
-    with index.open_dir(str(generation)).reader() as reader:
+    with open_index(generation).reader() as reader:
         pairs = list(twin_pairs(reader))
         write_twins(generation, reader.doc_count_all(), pairs)
         digest = twins_digest(reader, pairs)

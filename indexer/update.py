@@ -23,7 +23,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from whoosh import index
 from whoosh.reading import IndexReader
 from whoosh.writing import IndexWriter
 
@@ -41,6 +40,7 @@ from indexer.build import (
 from indexer.contract import LANGUAGES, SCHEMA_VERSION, StoredDocument, stored_text_in
 from indexer.documents import content_hash, document_fields
 from indexer.guards import RemovalLimit
+from indexer.mapped import open_index
 from indexer.records import Record
 from indexer.spelling import WordCounts, collecting
 
@@ -155,7 +155,7 @@ def update(
         report.base = base.name
         with report.phase("linking"):
             link_generation(base, build.path)
-        ix = index.open_dir(str(build.path))
+        ix = open_index(build.path)
         with ix.reader() as reader:
             changes = _Changes(reader, build)
             with collecting(build.path) as added_words:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 
 from indexer.contract import (
@@ -36,6 +35,7 @@ from indexer.contract import (
     title_field,
 )
 from indexer.generations import IndexMissing
+from indexer.mapped import open_index
 from searchsvc.crosslang import Bridge, Bridges
 from searchsvc.facets import FacetColumns
 from searchsvc.ranking import WordTier, ranked
@@ -52,7 +52,7 @@ class Snapshot:
         try:
             self.manifest: dict[str, Any] = read_manifest(path)
             labels = read_labels(path)
-            self._index = whoosh_index.open_dir(str(path))
+            self._index = open_index(path)
             self.searcher = self._index.searcher()
         except Exception as exc:  # any unreadable generation is "missing"
             raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc

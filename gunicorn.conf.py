@@ -6,6 +6,9 @@ command line overrides ``SEARCHSVC_BIND``.
 Logs: with ``SEARCHSVC_LOG_FORMAT=json`` (the default) gunicorn's error log (stderr), its
 access log (stdout) and the app's own lines are one JSON object per line.
 
+Memory: the master loads the lemma dictionaries before it forks the workers, which share
+them (``searchsvc.preload``); each worker opens the index itself.
+
 Metrics: each worker writes its counts to ``SEARCHSVC_METRICS_DIR`` (a fresh temporary
 directory by default) and ``/metrics`` sums them. prometheus-client picks its multiprocess
 mode from ``PROMETHEUS_MULTIPROC_DIR`` when it is first imported, so that is set here, in the
@@ -127,10 +130,17 @@ class ServiceLogger(glogging.Logger):
 
 
 def on_starting(server) -> None:
-    """Counts left by an earlier gunicorn in the same directory would be added to ours."""
+    """Counts left by an earlier gunicorn in the same directory would be added to ours.
+
+    The lemma dictionaries are loaded here, once, for the workers to share
+    (``searchsvc.preload``).
+    """
     _master["pid"] = server.pid
     for stale in _metrics.glob("*.db"):
         stale.unlink()
+    from searchsvc.preload import load_before_fork
+
+    load_before_fork()
 
 
 def child_exit(server, worker) -> None:

@@ -1,6 +1,7 @@
 """How cost grows with the record count: build, update and serve scale corpora of given sizes.
 
     python -m benchmarks.bench_scale [SIZE ...] [--seconds S] [--bind HOST:PORT] [--work DIR]
+                                     [--serve-only]
     make bench-scale SIZES="32793 100000"
 
 For each size (default ``DEFAULT_SIZES``), in order:
@@ -22,6 +23,9 @@ For each size (default ``DEFAULT_SIZES``), in order:
    snippets; the clients in another process), each worker's PSS after that load, ``/suggest``
    p50/p99 over ``SUGGESTS`` sequential requests, and the common
    phrase ``"korkein hallinto-oikeus"``: its first time and the median of 5 more.
+
+``--serve-only`` repeats step 4 alone on the index an earlier run left in ``--work`` (after a
+change to the service) and keeps that run's build figures.
 
 Prints a table, merges the figures by size into ``benchmarks/results/scale.json`` and draws
 each figure against the record count into ``benchmarks/results/scale.png`` (matplotlib, the
@@ -278,6 +282,17 @@ def measure(size: int, work: Path, bind: str, seconds: float) -> dict[str, Any]:
     return figures
 
 
+def serve_again(size: int, work: Path, bind: str, seconds: float) -> dict[str, Any]:
+    """Step 4 alone, on the index an earlier run built for ``size`` (after a change to the
+    service, the build figures stand)."""
+    index_dir = work / str(size) / "index"
+    if not (index_dir / "CURRENT").is_file():
+        raise SystemExit(f"no index built for {size} records in {index_dir}: run without "
+                         "--serve-only first")
+    print(f"{size} records: serving ...", flush=True)
+    return {"records": size, **serve_figures(index_dir, bind, seconds), "load_seconds": seconds}
+
+
 # --- reporting ------------------------------------------------------------------------------
 
 
@@ -308,7 +323,8 @@ def save(runs: list[dict[str, Any]], results: Path) -> list[dict[str, Any]]:
     known: dict[int, dict[str, Any]] = {}
     if path.is_file():
         known = {run["records"]: run for run in json.loads(path.read_text())["runs"]}
-    known.update({run["records"]: _rounded(run) for run in runs})
+    for run in runs:  # a --serve-only run replaces the serving figures only
+        known[run["records"]] = {**known.get(run["records"], {}), **_rounded(run)}
     merged = [known[size] for size in sorted(known)]
     path.write_text(json.dumps({"machine": f"{os.cpu_count()} CPUs", "runs": merged},
                                indent=1) + "\n", encoding="utf-8")
@@ -356,10 +372,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bind", default="127.0.0.1:18640", help="gunicorn's address")
     parser.add_argument("--work", type=Path, default=WORK, help=f"cache ({WORK})")
     parser.add_argument("--results", type=Path, default=RESULTS, help=f"figures ({RESULTS})")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="measure serving again on the index built by an earlier run")
     args = parser.parse_args(argv)
-    runs = [measure(size, args.work, args.bind, args.seconds) for size in args.sizes]
-    print(table(runs))
+    if args.serve_only:
+        runs = [serve_again(size, args.work, args.bind, args.seconds) for size in args.sizes]
+    else:
+        runs = [measure(size, args.work, args.bind, args.seconds) for size in args.sizes]
     merged = save(runs, args.results)
+    print(table([run for run in merged if run["records"] in args.sizes]))
     drawn = plot(merged, args.results)
     print(f"figures: {args.results / 'scale.json'}" + (f", plot: {drawn}" if drawn else ""))
     return 0

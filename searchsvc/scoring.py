@@ -30,6 +30,7 @@ from whoosh.util.numeric import byte_to_length
 
 from searchsvc.limits import MAX_EXPANSIONS
 from searchsvc.nodes import AtLeast
+from searchsvc.phrases import phrase_docs, word_keys
 
 # Bytes of term score arrays kept per generation and worker (a term in every document of
 # 32,793 takes 390 kB); when full, the cache starts again.
@@ -268,7 +269,7 @@ class QueryScorer:
         """An exact phrase: whoosh scores it as the sum of its words' scores (the intersection
         under its span matcher) in the documents where the words stand at the right
         distances. Those are checked against the positions the index stores, only in the
-        documents holding every word."""
+        documents holding every word (``searchsvc.phrases``)."""
         words = [
             self.score(terms[0] if len(terms) == 1 else whoosh_query.Or(terms))
             for _, terms in chain
@@ -278,31 +279,21 @@ class QueryScorer:
             matches &= word.matches
         candidates = np.flatnonzero(matches)
         if len(candidates):
-            starts = [self._starts(offset, terms, candidates) for offset, terms in chain]
-            for doc in candidates.tolist():
-                common = starts[0].get(doc, set())
-                for found in starts[1:]:
-                    if not common:
-                        break
-                    common = common & found.get(doc, set())
-                if not common:
-                    matches[doc] = False
+            schema = self._searcher.schema
+            chain_keys = [
+                [word_keys(self._reader, schema, t.fieldname,
+                           schema[t.fieldname].to_bytes(t.text), candidates, offset,
+                           self.positions)
+                 for t in terms]
+                for offset, terms in chain
+            ]
+            matches[:] = False
+            matches[phrase_docs(chain_keys)] = True
         scores = np.zeros(self.size, dtype=np.float64)
         for word in words:
             scores += word.scores
         scores[~matches] = 0.0
         return Scored(scores, matches)
-
-    def _starts(
-        self, offset: int, terms: list[whoosh_query.Term], candidates: np.ndarray
-    ) -> dict[int, set[int]]:
-        """doc -> the positions a phrase would start at, given one of ``terms`` stands
-        ``offset`` positions into it."""
-        found: dict[int, set[int]] = {}
-        for term in terms:
-            for doc, positions in self.positions(term.fieldname, term.text, candidates):
-                found.setdefault(doc, set()).update(p - offset for p in positions)
-        return found
 
     def positions(
         self, field_name: str, text: str, candidates: np.ndarray

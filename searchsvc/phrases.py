@@ -1,0 +1,133 @@
+"""Which documents hold an exact phrase: word positions read a posting block at a time.
+
+A phrase matches a document that holds its words at the right distances. Asking whoosh's
+matcher one document at a time (``skip_to``, ``value``, ``decode_positions``, a set per
+document) cost about 10 µs per word and document: 200 ms for the 14,000 documents holding
+both words of ``"korkein hallinto-oikeus"`` among 32,793 records, and linear in the corpus.
+
+Here a word's postings are read one block at a time, as whoosh stores them (a block of up
+to 128 postings is one pickle: doc numbers, weights, and each posting's positions as
+``pack_uint(n) + pickle(deltas)``, ``whoosh.formats.Positions``). A block holding no
+candidate is skipped on its header's largest doc number, unread. Of the others, only the
+candidates' position lists are unpickled; the deltas are summed into positions over all of
+them at once in numpy, and each position becomes a key ``doc << 32 | phrase start``. The
+documents of a phrase are those whose keys every word of the phrase shares.
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+from whoosh import formats
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.system import _INT_SIZE
+
+# A phrase's (doc, start) keys: the doc number above these bits, the start below.
+_START_BITS = 32
+
+# (doc, the positions of a term in it) for candidate docs: the slow path, whoosh's matcher.
+PositionsOf = Callable[[str, str, np.ndarray], Iterator[tuple[int, list[int]]]]
+
+
+def _keys(docs: np.ndarray, lists: list[list[int]], offset: int) -> np.ndarray:
+    """Keys of every position in ``lists`` (position deltas, one list per doc of ``docs``)."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    deltas = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64,
+                         count=int(lengths.sum()))
+    summed = np.cumsum(deltas)
+    ends = np.cumsum(lengths)
+    before = np.zeros(len(lists), dtype=np.int64)
+    before[1:] = summed[ends[:-1] - 1]
+    starts = summed - np.repeat(before, lengths) - offset
+    keys = (np.repeat(docs.astype(np.int64), lengths) << _START_BITS) + starts
+    return keys[starts >= 0]
+
+
+def _leaf_keys(m: W3LeafMatcher, local: np.ndarray, base: int, offset: int) -> list[np.ndarray]:
+    found: list[np.ndarray] = []
+    at = 0
+    while m.is_active() and at < len(local):
+        upto = int(np.searchsorted(local, m.block_max_id(), side="right"))
+        if upto > at:
+            m._read_ids()
+            ids = np.asarray(m._ids, dtype=np.int64)
+            held = np.flatnonzero(np.isin(ids, local[at:upto], assume_unique=True))
+            if len(held):
+                m._read_values()
+                values = m._values
+                lists = [pickle.loads(values[i][_INT_SIZE:]) for i in held.tolist()]
+                found.append(_keys(ids[held] + base, lists, offset))
+        at = upto
+        m._next_block()
+    return found
+
+
+def _whoosh_positions(posting_format) -> bool:
+    """Whether values are laid out as ``whoosh.formats.Positions`` writes them."""
+    kind = type(posting_format)
+    return (getattr(kind, "encode", None) is formats.Positions.encode
+            and getattr(kind, "decode_positions", None) is formats.Positions.decode_positions)
+
+
+def word_keys(reader, schema, field_name: str, btext: bytes, candidates: np.ndarray,
+              offset: int, positions_of: PositionsOf) -> np.ndarray:
+    """Sorted keys ``doc << 32 | position - offset`` of a term in those of ``candidates``
+    (ascending doc numbers) that hold it: where a phrase would start, given the term stands
+    ``offset`` words into it."""
+    found: list[np.ndarray] = []
+    for leaf, base in reader.leaf_readers():
+        local = candidates[(candidates >= base) & (candidates < base + leaf.doc_count_all())]
+        if not len(local) or (field_name, btext) not in leaf:
+            continue
+        m = leaf.postings(field_name, btext)
+        # A segment with deleted documents filters its matcher; the candidates are live.
+        while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
+            m = m.child
+        if isinstance(m, W3LeafMatcher) and _whoosh_positions(schema[field_name].format):
+            found.extend(_leaf_keys(m, local - base, base, offset))
+        else:
+            text = schema[field_name].from_bytes(btext)
+            for doc, positions in positions_of(field_name, text, local):
+                starts = np.asarray(positions, dtype=np.int64) - offset
+                found.append((np.int64(doc) << _START_BITS) + starts[starts >= 0])
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    # Leaves and blocks come in doc order and positions ascend within a doc: already sorted.
+    return np.concatenate(found)
+
+
+def phrase_docs(chain_keys: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+    """Doc numbers (ascending) where every word of a phrase stands in place: ``chain_keys``
+    holds, per word, the keys of each of its alternatives (``word_keys``).
+
+    It starts from the word of fewest keys (one with a single alternative if any, so that no
+    union of alternatives is sorted) and keeps the keys each next word holds too."""
+    if not chain_keys:
+        return np.zeros(0, dtype=np.int64)
+    words = sorted(chain_keys, key=lambda alternatives: (
+        len(alternatives) > 1, sum(len(keys) for keys in alternatives)))
+    first = words[0]
+    common = first[0] if len(first) == 1 else np.unique(np.concatenate(first))
+    for alternatives in words[1:]:
+        if not len(common):
+            break
+        held = np.zeros(len(common), dtype=bool)
+        for keys in alternatives:
+            held |= _held_in(common, keys)
+        common = common[held]
+    docs = common >> _START_BITS
+    first_of_doc = np.ones(len(docs), dtype=bool)
+    first_of_doc[1:] = docs[1:] != docs[:-1]
+    return docs[first_of_doc]
+
+
+def _held_in(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which keys of sorted ``a`` sorted ``b`` holds too (a binary search each, in C; no
+    sort of both together as ``np.intersect1d`` does)."""
+    if not len(b):
+        return np.zeros(len(a), dtype=bool)
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return b[at] == a

@@ -12,8 +12,11 @@ A generation directory::
     words-<lang>.tsv     the words people type, sorted, ``word<TAB>texts`` per line: in how many
                          titles and bodies of that language the word occurs (spelling, completion)
     translations.tsv     the fi<->sv term lexicon learned from the twin records
-                         (``indexer.translations``): first ``#twins<TAB>pairs<TAB>digest``
-                         (how many twin pairs it was learned from, and a digest of them),
+                         (``indexer.translations``): first
+                         ``#twins<TAB>pairs<TAB>digest[<TAB>drift]`` (how many twin pairs
+                         the generation holds, a digest of them, and how many twin pair
+                         records are gone or new since the lexicon was learned: 0 or
+                         absent when it was learned from these very pairs),
                          then one translation a line, by language and key, a key's
                          translations best first:
                          ``from<TAB>key<TAB>to<TAB>key<TAB>weight``: an index key (of the body or
@@ -225,13 +228,23 @@ def read_translations(generation: Path) -> Translations:
 
 
 def read_twins_digest(generation: Path) -> str | None:
-    """The digest of the twin records a generation's translations were learned from."""
+    """The digest of the twin records of a generation (``translations.tsv``'s first line)."""
+    header = read_twins_header(generation)
+    return None if header is None else header[1]
+
+
+def read_twins_header(generation: Path) -> tuple[int, str, int] | None:
+    """(twin pairs, their digest, drift) of a generation's ``translations.tsv``: drift is
+    how many twin pair records are gone or new since the lexicon was learned (0 when it was
+    learned from exactly these pairs)."""
     path = generation / TRANSLATIONS_FILE
     if not path.is_file():
         return None
     with open(path, encoding="utf-8") as handle:
         first = handle.readline().rstrip("\n").split("\t")
-    return first[2] if first[0] == TWINS_LINE and len(first) == 3 else None
+    if first[0] != TWINS_LINE or len(first) not in (3, 4):
+        return None
+    return int(first[1]), first[2], int(first[3]) if len(first) == 4 else 0
 
 
 def read_twins(generation: Path, documents: int) -> bytes | None:

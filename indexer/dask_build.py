@@ -1,15 +1,21 @@
 """A rebuild whose writing runs as tasks on a ``dask.distributed`` cluster.
 
-    builder: building() as for a plain rebuild -> P partition tasks -> gather -> assemble
-    task i:  every raw record whose ordinal falls in one of partition i's chunks
+    builder: building() as for a plain rebuild -> walk the corpus's files -> P partition
+             tasks -> gather -> assemble
+    task i:  its own files (or its chunks of the record stream)
              -> normalise, withhold, index into its own whoosh index + spelling words
 
-The corpus is split by raw-record ordinal into chunks of ``CHUNK_RECORDS``, dealt round-robin
-to ``partitions`` tasks. Each task reads the whole raw-record stream (decompressing and parsing
-every line: cheap beside analysis) but normalises and analyses only its own records, writing
-one whoosh segment and its ``words-<lang>.tsv`` into ``<building dir>/.partitions/<i>-<random>/``.
-The building directory must therefore be on storage every worker and the builder share, at
-the same path.
+The builder walks the corpus (``indexer.readers.iter_corpus_files``: folders listed, nothing
+read) and deals the record files out to ``partitions`` tasks by size, largest first to the
+least loaded (``deal_files``); each task reads only its own files. When the files cannot be
+shared fairly (one large file, or fewer files than partitions: a partition would get over
+``MAX_IMBALANCE`` times the average), each task instead reads the whole record stream
+(decompressing and parsing every line) and keeps every ``partitions``-th chunk of
+``CHUNK_RECORDS`` records. A record's ordinal is (its file's place in the walk, its place in
+the file), or (0, its place in the stream): corpus order either way. Each task normalises and
+analyses its records into one whoosh segment and its ``words-<lang>.tsv`` in
+``<building dir>/.partitions/<i>-<random>/``. The building directory must therefore be on
+storage every worker and the builder share, at the same path.
 
 Assembly (in the builder, under ``building()``'s lock): each partition's segment files move
 into the building directory and its segment objects join one TOC, as whoosh's multisegment
@@ -47,22 +53,27 @@ from indexer.documents import document_fields
 from indexer.guards import RemovalLimit
 from indexer.mapped import open_index
 from indexer.normalize import normalize
-from indexer.readers import iter_raw_records
-from indexer.records import BadRecord, Record
+from indexer.readers import CorpusFile, iter_corpus_files, iter_raw_records, read_corpus_file
+from indexer.records import BadRecord, RawRecord, Record
 from indexer.schema import build_schema
 from indexer.vocabulary import Vocabulary
 from indexer.withheld import Withholding, is_expired
 
+log = logging.getLogger("searchsvc.index")
+
 CHUNK_RECORDS = 500
 PARTITIONS_DIR = ".partitions"
 TASKS_PER_WORKER = 2  # partitions per worker, so a slow partition does not hold up the rest
+# Files are dealt out to partitions when no partition gets more than this times the average
+# of their bytes; otherwise (one large file, say) each reads its chunks of the whole stream.
+MAX_IMBALANCE = 1.25
 
 
 @dataclass
 class Entry:
     """One good record a partition read: where it stands in the corpus and what it counts."""
 
-    ordinal: int
+    ordinal: tuple[int, int]  # (file's place in the corpus walk, record's place in it)
     id: str
     origin: str
     path: str
@@ -79,7 +90,7 @@ class PartitionResult:
     folder: str
     written: int
     entries: list[Entry] = field(default_factory=list)
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (ordinal, message)
+    problems: list[tuple[tuple[int, int], str]] = field(default_factory=list)  # (ordinal, why)
     unknown: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # facet labels
 
 
@@ -91,6 +102,22 @@ def _withheld(record: Record, removals: frozenset[str], today: dt.date) -> str |
     return None
 
 
+def _own_records(
+    corpus: list[str], number: int, partitions: int, chunk: int,
+    files: Sequence[tuple[int, CorpusFile]] | None,
+) -> Iterator[tuple[tuple[int, int], RawRecord | BadRecord]]:
+    """A partition's raw records and their ordinals: those of its own files when the corpus
+    was dealt out by file; else every ``partitions``-th chunk of the whole record stream."""
+    if files is not None:
+        for rank, found in files:
+            for place, raw in enumerate(read_corpus_file(found)):
+                yield (rank, place), raw
+        return
+    for ordinal, raw in enumerate(iter_raw_records(corpus)):
+        if (ordinal // chunk) % partitions == number:
+            yield (0, ordinal), raw
+
+
 def write_partition(
     corpus: list[str],
     number: int,
@@ -100,9 +127,12 @@ def write_partition(
     today: dt.date,
     chunk: int = CHUNK_RECORDS,
     after_first_document: Callable[[], None] | None = None,
+    files: Sequence[tuple[int, CorpusFile]] | None = None,
 ) -> PartitionResult:
     """The Dask task: index partition ``number`` of ``partitions`` into a fresh folder under
-    ``staging``. ``after_first_document`` is for tests (a worker that dies mid-write)."""
+    ``staging``: the records of ``files`` (their places in the corpus walk), or without them
+    its chunks of the whole stream. ``after_first_document`` is for tests (a worker that dies
+    mid-write)."""
     folder = Path(staging) / f"{number}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
     vocabulary = Vocabulary.load()
@@ -112,9 +142,7 @@ def write_partition(
     with spelling.collecting(folder) as words:
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
         try:
-            for ordinal, raw in enumerate(iter_raw_records(corpus)):
-                if (ordinal // chunk) % partitions != number:
-                    continue
+            for ordinal, raw in _own_records(corpus, number, partitions, chunk, files):
                 if isinstance(raw, BadRecord):
                     result.problems.append((ordinal, str(raw)))
                     continue
@@ -143,6 +171,40 @@ def write_partition(
     words.write(folder)
     result.unknown = {name: state.unknown for name, state in vocabulary._facets.items()}
     return result
+
+
+def deal_files(corpus: Sequence[str], partitions: int
+               ) -> tuple[list[list[tuple[int, CorpusFile]]] | None, list[tuple[int, str]]]:
+    """The corpus's files dealt out to ``partitions`` by size, largest first to the least
+    loaded (each file with its place in the walk), and what could not be walked (with the
+    place of the file after it). None when the files cannot be shared fairly (a partition
+    would hold over ``MAX_IMBALANCE`` times the average), and partitions read chunks of the
+    whole stream instead."""
+    files: list[tuple[int, CorpusFile]] = []
+    problems: list[tuple[int, str]] = []
+    for item in iter_corpus_files(corpus):
+        if isinstance(item, BadRecord):
+            problems.append((len(files), str(item)))
+        else:
+            files.append((len(files), item))
+    sizes = {rank: _size(found.path) for rank, found in files}
+    loads = [0] * partitions
+    dealt: list[list[tuple[int, CorpusFile]]] = [[] for _ in range(partitions)]
+    for rank, found in sorted(files, key=lambda file: (-sizes[file[0]], file[0])):
+        lightest = loads.index(min(loads))
+        dealt[lightest].append((rank, found))
+        loads[lightest] += sizes[rank]
+    total = sum(loads)
+    if not total or max(loads) > MAX_IMBALANCE * total / partitions:
+        return None, problems
+    return [sorted(own, key=lambda file: file[0]) for own in dealt], problems
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it reports why
 
 
 @contextmanager
@@ -174,10 +236,15 @@ def _run_partitions(
 
     assert isinstance(client, Client)
     staging = build.path / PARTITIONS_DIR
+    dealt, walk_problems = deal_files(build.corpus, partitions)
+    log.info("%d Dask partitions, %s", partitions,
+             "each reading its own files" if dealt is not None else
+             "each reading its chunks of the whole record stream")
     futures = [
         client.submit(write_partition, build.corpus, number, partitions, str(staging),
                       frozenset(build.withholding.removals), build.withholding.today,
-                      chunk, after_first_document, pure=False)
+                      chunk, after_first_document, None if dealt is None else dealt[number],
+                      pure=False)
         for number in range(partitions)
     ]
     try:
@@ -191,6 +258,9 @@ def _run_partitions(
     if len(results) != partitions:
         raise BuildFailed(f"{len(results)} of {partitions} partitions came back; "
                           "nothing was published")
+    if dealt is not None and walk_problems:
+        # Reported once, where the walk met them (streams report them in their chunks).
+        results[0].problems.extend(((rank, -1), message) for rank, message in walk_problems)
     return results
 
 
@@ -237,7 +307,7 @@ def _replay(build: Build, results: Sequence[PartitionResult], bases: list[tuple[
     from the index), withheld counts and the report's counts."""
     report: BuildReport = build.report
     withholding: Withholding = build.withholding
-    items: list[tuple[int, int, Entry | str]] = []
+    items: list[tuple[tuple[int, int], int, Entry | str]] = []
     for number, result in enumerate(results):
         items.extend((entry.ordinal, number, entry) for entry in result.entries)
         items.extend((ordinal, number, message) for ordinal, message in result.problems)

@@ -14,6 +14,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,16 @@ class _Unreadable(Exception):
     """A file that is not a record; the message is the reason given in the BadRecord."""
 
 
+@dataclass(frozen=True, eq=False)
+class CorpusFile:
+    """A record file the corpus walk found, with what reading it needs: the folder given
+    (page ids are relative to it) and the folder defaults in force."""
+
+    path: Path
+    root: Path
+    defaults: dict[str, Any]
+
+
 def iter_raw_records(paths: Sequence[str | Path]) -> Iterator[RawRecord | BadRecord]:
     """Records from each path in turn: a file, or a folder walked recursively in name order.
 
@@ -42,6 +53,16 @@ def iter_raw_records(paths: Sequence[str | Path]) -> Iterator[RawRecord | BadRec
     by the page's sidecar ``NAME.meta.json``; ``body`` is always the text read from the file.
     For a JSONL record, folder defaults only fill fields that are missing or null.
     """
+    for item in iter_corpus_files(paths):
+        if isinstance(item, BadRecord):
+            yield item
+        else:
+            yield from read_corpus_file(item)
+
+
+def iter_corpus_files(paths: Sequence[str | Path]) -> Iterator[CorpusFile | BadRecord]:
+    """The record files of ``iter_raw_records``, in its order, found without reading them
+    (a build on several machines deals them out), and what could not be walked."""
     for given in paths:
         root = Path(given)
         if root.is_dir():
@@ -53,14 +74,20 @@ def iter_raw_records(paths: Sequence[str | Path]) -> Iterator[RawRecord | BadRec
                     yield item
                 else:
                     defaults = item
-            yield from _read_file(root, root.parent, defaults)
+            if _kind(root) is not None:
+                yield CorpusFile(root, root.parent, defaults)
         else:
             yield BadRecord(str(given), None, "no such file or folder")
 
 
+def read_corpus_file(found: CorpusFile) -> Iterator[RawRecord | BadRecord]:
+    """The records of one file of the walk."""
+    return _read_file(found.path, found.root, found.defaults)
+
+
 def _walk(
     folder: Path, root: Path, inherited: dict[str, Any], seen: set[Path]
-) -> Iterator[RawRecord | BadRecord]:
+) -> Iterator[CorpusFile | BadRecord]:
     real = folder.resolve()
     if real in seen:  # a symlink leading back up the tree
         return
@@ -81,8 +108,8 @@ def _walk(
             continue
         if entry.is_dir():
             yield from _walk(entry, root, defaults, seen)
-        elif entry.is_file():
-            yield from _read_file(entry, root, defaults)
+        elif entry.is_file() and _kind(entry) is not None:
+            yield CorpusFile(entry, root, defaults)
 
 
 def _load_folder_defaults(

@@ -20,7 +20,7 @@ from whoosh import index
 
 from indexer import generations
 from indexer.build import BuildFailed, BuildReport, rebuild
-from indexer.dask_build import dask_rebuild
+from indexer.dask_build import dask_rebuild, deal_files
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
@@ -76,6 +76,50 @@ def test_dask_rebuild_matches_a_plain_rebuild(
         plain_top = _top(tmp_path / "plain", query)
         assert plain_top or query in ("school",), query
         _same_top(plain_top, _top(tmp_path / "dask", query))
+
+
+def _split(corpus: Path, files: int) -> Path:
+    """The corpus's records in ``files`` JSONL files of about equal size, in subfolders (one
+    of them with broken folder defaults)."""
+    records = corpus / "records" / "records.jsonl"
+    lines = records.read_text(encoding="utf-8").splitlines()
+    records.unlink()
+    for number in range(files):
+        folder = corpus / "records" / f"part-{number % 2}"
+        folder.mkdir(exist_ok=True)
+        part = lines[number::files]
+        (folder / f"{number:02}.jsonl").write_text("\n".join(part) + "\n", encoding="utf-8")
+    (corpus / "records" / "part-1" / "folder.meta.json").write_text("{", encoding="utf-8")
+    return corpus
+
+
+def test_files_are_dealt_out_whole_when_they_can_be_shared_fairly(
+    write_corpus: Callable[..., Path], tmp_path: Path,
+) -> None:
+    corpus = _split(write_corpus(tmp_path / "corpus", 6, pages=False), 6)
+    dealt, problems = deal_files([str(corpus)], 3)
+    assert dealt is not None and len(dealt) == 3
+    ranks = sorted(rank for own in dealt for rank, _ in own)
+    assert ranks == list(range(6)) and all(dealt)  # every file once, no partition idle
+    assert len(problems) == 1 and "folder defaults" in problems[0][1]
+    one_file = write_corpus(tmp_path / "one", 6, pages=False)
+    assert deal_files([str(one_file)], 2)[0] is None  # one file: chunks of the stream
+
+
+def test_a_dask_rebuild_by_file_matches_a_plain_rebuild(
+    write_corpus: Callable[..., Path], dask_cluster: Any, tmp_path: Path,
+) -> None:
+    """Each partition reads only its own files; the walk's and the records' problems come
+    out as a plain rebuild reports them, in order."""
+    corpus = _split(write_corpus(tmp_path / "corpus", 8, pages=False, extra=[BAD_RECORD]), 6)
+    plain = rebuild([corpus], tmp_path / "plain", jobs=1)
+    dask = dask_rebuild([corpus], tmp_path / "dask", scheduler=dask_cluster.scheduler_address,
+                        partitions=3)
+    assert dask.published
+    assert _summary(dask) == _summary(plain)
+    assert len(plain.problems) == 2  # the folder defaults, the bad record
+    for query in QUERIES[:4]:
+        _same_top(_top(tmp_path / "plain", query), _top(tmp_path / "dask", query))
 
 
 def test_a_duplicate_id_in_another_partition_is_reported_and_left_out(

@@ -1,7 +1,7 @@
 """How cost grows with the record count: build, update and serve scale corpora of given sizes.
 
     python -m benchmarks.bench_scale [SIZE ...] [--seconds S] [--bind HOST:PORT] [--work DIR]
-                                     [--serve-only]
+                                     [--again update,serve]
     make bench-scale SIZES="32793 100000"
 
 For each size (default ``DEFAULT_SIZES``), in order:
@@ -24,8 +24,8 @@ For each size (default ``DEFAULT_SIZES``), in order:
    p50/p99 over ``SUGGESTS`` sequential requests, and the common
    phrase ``"korkein hallinto-oikeus"``: its first time and the median of 5 more.
 
-``--serve-only`` repeats step 4 alone on the index an earlier run left in ``--work`` (after a
-change to the service) and keeps that run's build figures.
+``--again update,serve`` repeats step 3 and/or 4 on the index an earlier run left in ``--work``
+(after a change to the update or the service) and keeps that run's other figures.
 
 Prints a table, merges the figures by size into ``benchmarks/results/scale.json`` and draws
 each figure against the record count into ``benchmarks/results/scale.png`` (matplotlib, the
@@ -187,9 +187,9 @@ def corpus_for(size: int, work: Path) -> tuple[Path, float | None]:
     return corpus, made["records_per_second"]
 
 
-def changed_corpus(corpus: Path, out: Path) -> int:
-    """``corpus`` with every ``CHANGED_EVERY``-th record's body longer by a sentence, streamed
-    into ``out``; the number of records changed."""
+def changed_corpus(corpus: Path, out: Path, round_: int = 0) -> int:
+    """``corpus`` with every ``CHANGED_EVERY``-th record's body longer by a sentence (another
+    for each ``round_``), streamed into ``out``; the number of records changed."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     changed = position = 0
@@ -199,7 +199,8 @@ def changed_corpus(corpus: Path, out: Path) -> int:
             for line in lines:
                 if position % CHANGED_EVERY == 0:
                     record = json.loads(line)
-                    record["body"] = f"{record.get('body') or ''}\n\nMuutettu {position}."
+                    record["body"] = (f"{record.get('body') or ''}\n\nMuutettu {position}."
+                                      + (f" Kierros {round_}." if round_ else ""))
                     line = json.dumps(record, ensure_ascii=False) + "\n"
                     changed += 1
                 written.write(line)
@@ -282,15 +283,27 @@ def measure(size: int, work: Path, bind: str, seconds: float) -> dict[str, Any]:
     return figures
 
 
-def serve_again(size: int, work: Path, bind: str, seconds: float) -> dict[str, Any]:
-    """Step 4 alone, on the index an earlier run built for ``size`` (after a change to the
-    service, the build figures stand)."""
+def measure_again(size: int, work: Path, bind: str, seconds: float,
+                  steps: set[str]) -> dict[str, Any]:
+    """Steps 3 (``update``) and/or 4 (``serve``) again, on the index an earlier run built
+    for ``size`` (after a change to the update or the service; the rebuild's figures stand).
+    The update changes the same records as before, each by another new sentence."""
     index_dir = work / str(size) / "index"
+    corpus = work / str(size) / "corpus"
     if not (index_dir / "CURRENT").is_file():
         raise SystemExit(f"no index built for {size} records in {index_dir}: run without "
-                         "--serve-only first")
-    print(f"{size} records: serving ...", flush=True)
-    return {"records": size, **serve_figures(index_dir, bind, seconds), "load_seconds": seconds}
+                         "--again first")
+    print(f"{size} records, again: {', '.join(sorted(steps))}", flush=True)
+    figures: dict[str, Any] = {"records": size}
+    if "update" in steps:
+        changed_dir = work / str(size) / "changed"
+        figures["update_changed"] = changed_corpus(corpus, changed_dir, round_=time.time_ns())
+        figures["update_s"], figures["update_peak_pss_mb"] = run_indexer(
+            "update", "--corpus", changed_dir, "--index-dir", index_dir)
+        shutil.rmtree(changed_dir)
+    if "serve" in steps:
+        figures.update(serve_figures(index_dir, bind, seconds), load_seconds=seconds)
+    return figures
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -323,8 +336,11 @@ def save(runs: list[dict[str, Any]], results: Path) -> list[dict[str, Any]]:
     known: dict[int, dict[str, Any]] = {}
     if path.is_file():
         known = {run["records"]: run for run in json.loads(path.read_text())["runs"]}
-    for run in runs:  # a --serve-only run replaces the serving figures only
-        known[run["records"]] = {**known.get(run["records"], {}), **_rounded(run)}
+    for run in runs:  # a run --again replaces the figures of its steps only
+        merged_run = {**known.get(run["records"], {}), **_rounded(run)}
+        if "rebuild_s" in merged_run and "update_s" in merged_run:
+            merged_run["update_ratio"] = round(merged_run["update_s"] / merged_run["rebuild_s"], 3)
+        known[run["records"]] = merged_run
     merged = [known[size] for size in sorted(known)]
     path.write_text(json.dumps({"machine": f"{os.cpu_count()} CPUs", "runs": merged},
                                indent=1) + "\n", encoding="utf-8")
@@ -372,11 +388,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bind", default="127.0.0.1:18640", help="gunicorn's address")
     parser.add_argument("--work", type=Path, default=WORK, help=f"cache ({WORK})")
     parser.add_argument("--results", type=Path, default=RESULTS, help=f"figures ({RESULTS})")
-    parser.add_argument("--serve-only", action="store_true",
-                        help="measure serving again on the index built by an earlier run")
+    parser.add_argument("--again", type=lambda text: set(text.split(",")), default=set(),
+                        metavar="update,serve",
+                        help="these steps again, on the indexes an earlier run built")
     args = parser.parse_args(argv)
-    if args.serve_only:
-        runs = [serve_again(size, args.work, args.bind, args.seconds) for size in args.sizes]
+    if args.again - {"update", "serve"}:
+        parser.error(f"--again takes update and/or serve, not {','.join(args.again)}")
+    if args.again:
+        runs = [measure_again(size, args.work, args.bind, args.seconds, args.again)
+                for size in args.sizes]
     else:
         runs = [measure(size, args.work, args.bind, args.seconds) for size in args.sizes]
     merged = save(runs, args.results)

@@ -75,6 +75,9 @@ def test_figures_merge_by_record_count(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "scale.json").read_text())["runs"] == merged
     lines = table(merged).splitlines()
     assert len(lines) == 1 + len(FIGURES) and "10,000" in lines[0]
+    # A run --again of the update keeps the rebuild's figures and measures the ratio anew.
+    again = save([{"records": 10000, "update_s": 1.0}], tmp_path)[1]
+    assert again["rebuild_s"] == 20.0 and again["update_ratio"] == 0.05
 
 
 def test_the_documented_make_commands_run_the_benchmark_on_those_sizes(root: Path) -> None:

@@ -394,12 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.again - {"update", "serve"}:
         parser.error(f"--again takes update and/or serve, not {','.join(args.again)}")
-    if args.again:
-        runs = [measure_again(size, args.work, args.bind, args.seconds, args.again)
-                for size in args.sizes]
-    else:
-        runs = [measure(size, args.work, args.bind, args.seconds) for size in args.sizes]
-    merged = save(runs, args.results)
+    merged: list[dict[str, Any]] = []
+    for size in args.sizes:  # saved size by size: a long run stopped keeps what it measured
+        if args.again:
+            run = measure_again(size, args.work, args.bind, args.seconds, args.again)
+        else:
+            run = measure(size, args.work, args.bind, args.seconds)
+        merged = save([run], args.results)
     print(table([run for run in merged if run["records"] in args.sizes]))
     drawn = plot(merged, args.results)
     print(f"figures: {args.results / 'scale.json'}" + (f", plot: {drawn}" if drawn else ""))

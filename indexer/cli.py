@@ -95,17 +95,18 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _dask_build(args: argparse.Namespace, removals: frozenset[str]) -> int:
-    """``rebuild --dask-workers N`` or ``--scheduler ADDRESS`` (``indexer.dask_build``)."""
-    if args.command != "rebuild":
-        raise _UsageError(f"--dask-workers and --scheduler are for rebuild, not {args.command}")
+    """``rebuild`` or ``update`` with ``--dask-workers N`` or ``--scheduler ADDRESS``
+    (``indexer.dask_build``, ``indexer.dask_update``)."""
     if args.dask_workers is not None and args.scheduler is not None:
         raise _UsageError("give --dask-workers (a local cluster) or --scheduler (an existing "
                           "one), not both")
     from indexer.dask_build import dask_rebuild
+    from indexer.dask_update import dask_update
 
-    report = dask_rebuild(args.corpus or [DEFAULT_CORPUS], args.index_dir, args.dask_workers,
-                          args.scheduler, args.max_errors, removals=removals,
-                          removal_limit=args.allow_removals)
+    build = dask_update if args.command == "update" else dask_rebuild
+    report = build(args.corpus or [DEFAULT_CORPUS], args.index_dir, args.dask_workers,
+                   args.scheduler, args.max_errors, removals=removals,
+                   removal_limit=args.allow_removals)
     _print_summary(report, args.index_dir, text=args.log_format == "text")
     return EXIT_OK
 

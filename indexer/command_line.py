@@ -80,12 +80,12 @@ def _build_options(build: argparse.ArgumentParser, index_dir_help: str) -> None:
     )
     build.add_argument(
         "--dask-workers", type=_positive_int, default=None, metavar="N",
-        help="rebuild only: write on a local Dask cluster of N worker processes "
-        "(indexer.dask_build) instead of --jobs writer processes",
+        help="read and write on a local Dask cluster of N worker processes "
+        "(indexer.dask_build, indexer.dask_update) instead of --jobs writer processes",
     )
     build.add_argument(
         "--scheduler", default=None, metavar="ADDRESS",
-        help="rebuild only: write on the Dask cluster whose scheduler is at ADDRESS "
+        help="read and write on the Dask cluster whose scheduler is at ADDRESS "
         "(tcp://host:8786); the index directory must be on storage every worker shares",
     )
     build.add_argument(

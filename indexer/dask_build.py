@@ -5,14 +5,10 @@
     task i:  its own files (or its chunks of the record stream)
              -> normalise, withhold, index into its own whoosh index + spelling words
 
-The builder walks the corpus (``indexer.readers.iter_corpus_files``: folders listed, nothing
-read) and deals the record files out to ``partitions`` tasks by size, largest first to the
-least loaded (``deal_files``); each task reads only its own files. When the files cannot be
-shared fairly (one large file, or fewer files than partitions: a partition would get over
-``MAX_IMBALANCE`` times the average), each task instead reads the whole record stream
-(decompressing and parsing every line) and keeps every ``partitions``-th chunk of
-``CHUNK_RECORDS`` records. A record's ordinal is (its file's place in the walk, its place in
-the file), or (0, its place in the stream): corpus order either way. Each task normalises and
+The builder walks the corpus (folders listed, nothing read) and deals the record files out
+to ``partitions`` tasks by size; each task reads only its own files, or where the files cannot
+be shared fairly, its chunks of ``CHUNK_RECORDS`` records of the whole record stream
+(``indexer.partitions``, which also says how records keep corpus order). Each task normalises and
 analyses its records into one whoosh segment and its ``words-<lang>.tsv`` in
 ``<building dir>/.partitions/<i>-<random>/``. The building directory must therefore be on
 storage every worker and the builder share, at the same path.
@@ -43,18 +39,27 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import index
 from whoosh.index import TOC
 
 from indexer import spelling
-from indexer.build import WRITER_MEMORY_MB, Build, BuildFailed, BuildReport, building
-from indexer.documents import document_fields
+from indexer.build import (
+    WRITER_MEMORY_MB,
+    Build,
+    BuildFailed,
+    BuildReport,
+    building,
+    indexed_records,
+)
+from indexer.documents import content_hash, document_fields
 from indexer.guards import RemovalLimit
 from indexer.mapped import open_index
 from indexer.normalize import normalize
-from indexer.readers import CorpusFile, iter_corpus_files, iter_raw_records, read_corpus_file
-from indexer.records import BadRecord, RawRecord, Record
+from indexer.partitions import deal_files, own_records
+from indexer.readers import CorpusFile
+from indexer.records import BadRecord, Record
 from indexer.schema import build_schema
 from indexer.vocabulary import Vocabulary
 from indexer.withheld import Withholding, is_expired
@@ -64,9 +69,6 @@ log = logging.getLogger("searchsvc.index")
 CHUNK_RECORDS = 500
 PARTITIONS_DIR = ".partitions"
 TASKS_PER_WORKER = 2  # partitions per worker, so a slow partition does not hold up the rest
-# Files are dealt out to partitions when no partition gets more than this times the average
-# of their bytes; otherwise (one large file, say) each reads its chunks of the whole stream.
-MAX_IMBALANCE = 1.25
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Entry:
     text_bytes: int
     languages: list[str]
     doc_type: str
+    content_hash: str = ""
 
 
 @dataclass
@@ -102,22 +105,6 @@ def _withheld(record: Record, removals: frozenset[str], today: dt.date) -> str |
     return None
 
 
-def _own_records(
-    corpus: list[str], number: int, partitions: int, chunk: int,
-    files: Sequence[tuple[int, CorpusFile]] | None,
-) -> Iterator[tuple[tuple[int, int], RawRecord | BadRecord]]:
-    """A partition's raw records and their ordinals: those of its own files when the corpus
-    was dealt out by file; else every ``partitions``-th chunk of the whole record stream."""
-    if files is not None:
-        for rank, found in files:
-            for place, raw in enumerate(read_corpus_file(found)):
-                yield (rank, place), raw
-        return
-    for ordinal, raw in enumerate(iter_raw_records(corpus)):
-        if (ordinal // chunk) % partitions == number:
-            yield (0, ordinal), raw
-
-
 def write_partition(
     corpus: list[str],
     number: int,
@@ -128,21 +115,27 @@ def write_partition(
     chunk: int = CHUNK_RECORDS,
     after_first_document: Callable[[], None] | None = None,
     files: Sequence[tuple[int, CorpusFile]] | None = None,
+    base: str | None = None,
 ) -> PartitionResult:
     """The Dask task: index partition ``number`` of ``partitions`` into a fresh folder under
     ``staging``: the records of ``files`` (their places in the corpus walk), or without them
-    its chunks of the whole stream. ``after_first_document`` is for tests (a worker that dies
-    mid-write)."""
+    its chunks of the whole stream. With ``base`` (an update's published generation), only
+    the records that are new or whose content hash differs from base's are written.
+    ``after_first_document`` is for tests (a worker that dies mid-write)."""
     folder = Path(staging) / f"{number}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
     vocabulary = Vocabulary.load()
     schema = build_schema()
+    known: dict[str, str] = {}
+    if base is not None:
+        with open_index(base).reader() as reader:
+            known = {doc_id: digest for doc_id, (_, digest) in indexed_records(reader).items()}
     ix = index.create_in(str(folder), schema)
     result = PartitionResult(str(folder), 0)
     with spelling.collecting(folder) as words:
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
         try:
-            for ordinal, raw in _own_records(corpus, number, partitions, chunk, files):
+            for ordinal, raw in own_records(corpus, number, partitions, chunk, files):
                 if isinstance(raw, BadRecord):
                     result.problems.append((ordinal, str(raw)))
                     continue
@@ -153,7 +146,8 @@ def write_partition(
                     continue
                 reason = _withheld(record, removals, today)
                 docnum = None
-                if reason is None:
+                digest = content_hash(record)
+                if reason is None and known.get(record.id) != digest:
                     writer.add_document(**document_fields(record, schema))
                     docnum, result.written = result.written, result.written + 1
                     if after_first_document is not None:
@@ -162,7 +156,7 @@ def write_partition(
                     ordinal, record.id, raw.origin, raw.path, raw.line, docnum, reason,
                     len(record.title.encode()) + len(record.body.encode()),
                     list(record.languages() or [record.language or "en"]),
-                    record.doc_type or "unknown",
+                    record.doc_type or "unknown", digest,
                 ))
             writer.commit(merge=False)
         except BaseException:
@@ -171,40 +165,6 @@ def write_partition(
     words.write(folder)
     result.unknown = {name: state.unknown for name, state in vocabulary._facets.items()}
     return result
-
-
-def deal_files(corpus: Sequence[str], partitions: int
-               ) -> tuple[list[list[tuple[int, CorpusFile]]] | None, list[tuple[int, str]]]:
-    """The corpus's files dealt out to ``partitions`` by size, largest first to the least
-    loaded (each file with its place in the walk), and what could not be walked (with the
-    place of the file after it). None when the files cannot be shared fairly (a partition
-    would hold over ``MAX_IMBALANCE`` times the average), and partitions read chunks of the
-    whole stream instead."""
-    files: list[tuple[int, CorpusFile]] = []
-    problems: list[tuple[int, str]] = []
-    for item in iter_corpus_files(corpus):
-        if isinstance(item, BadRecord):
-            problems.append((len(files), str(item)))
-        else:
-            files.append((len(files), item))
-    sizes = {rank: _size(found.path) for rank, found in files}
-    loads = [0] * partitions
-    dealt: list[list[tuple[int, CorpusFile]]] = [[] for _ in range(partitions)]
-    for rank, found in sorted(files, key=lambda file: (-sizes[file[0]], file[0])):
-        lightest = loads.index(min(loads))
-        dealt[lightest].append((rank, found))
-        loads[lightest] += sizes[rank]
-    total = sum(loads)
-    if not total or max(loads) > MAX_IMBALANCE * total / partitions:
-        return None, problems
-    return [sorted(own, key=lambda file: file[0]) for own in dealt], problems
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # reading it reports why
 
 
 @contextmanager
@@ -228,10 +188,11 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[object]:
         yield client
 
 
-def _run_partitions(
+def run_partitions(
     client: object, build: Build, partitions: int, chunk: int,
-    after_first_document: Callable[[], None] | None,
+    after_first_document: Callable[[], None] | None = None, base: Path | None = None,
 ) -> list[PartitionResult]:
+    """The partition tasks of a build (with ``base``, an update's) on the cluster."""
     from distributed import Client
 
     assert isinstance(client, Client)
@@ -244,7 +205,7 @@ def _run_partitions(
         client.submit(write_partition, build.corpus, number, partitions, str(staging),
                       frozenset(build.withholding.removals), build.withholding.today,
                       chunk, after_first_document, None if dealt is None else dealt[number],
-                      pure=False)
+                      None if base is None else str(base), pure=False)
         for number in range(partitions)
     ]
     try:
@@ -264,10 +225,10 @@ def _run_partitions(
     return results
 
 
-def _assemble(build: Build, results: Sequence[PartitionResult]) -> list[tuple[int, int]]:
-    """Move the partitions' segments into the building directory under one TOC; returns the
-    (global doc number) base of each partition's segment list, in order."""
-    ix = index.create_in(str(build.path), build_schema())
+def take_segments(build: Build, results: Sequence[PartitionResult]) -> list[Any]:
+    """Move the partitions' segment files into the building directory; their segment objects
+    (in order), with the partitions' spelling word counts added to the building directory's
+    and their facet labels to the build's vocabulary."""
     segments = []
     counts = spelling.WordCounts()
     for result in results:
@@ -287,33 +248,50 @@ def _assemble(build: Build, results: Sequence[PartitionResult]) -> list[tuple[in
             for key, labels in unknown.items():
                 build.vocabulary._facets[name].unknown.setdefault(key, labels)
     counts.write(build.path)
+    return segments
+
+
+def partition_bases(results: Sequence[PartitionResult], first: int = 0) -> list[int]:
+    """The global doc number of each partition's first document, its segments put after
+    ``first`` documents."""
     bases = []
-    base = 0
     for result in results:
-        bases.append((base, result.written))
-        base += result.written
-    writer = ix.writer()
-    writer.segments.extend(segments)
-    writer._setup_doc_offsets()
-    _replay(build, results, bases, writer)
-    writer.commit(merge=False)
-    shutil.rmtree(build.path / PARTITIONS_DIR, ignore_errors=True)
+        bases.append(first)
+        first += result.written
     return bases
 
 
-def _replay(build: Build, results: Sequence[PartitionResult], bases: list[tuple[int, int]],
-            writer: object) -> None:
-    """The plain build's bookkeeping, in corpus order: problems, seen ids, duplicates (deleted
-    from the index), withheld counts and the report's counts."""
-    report: BuildReport = build.report
-    withholding: Withholding = build.withholding
+def _assemble(build: Build, results: Sequence[PartitionResult]) -> None:
+    """The partitions' segments under one TOC in the building directory."""
+    ix = index.create_in(str(build.path), build_schema())
+    segments = take_segments(build, results)
+    writer = ix.writer()
+    writer.segments.extend(segments)
+    writer._setup_doc_offsets()
+    _replay(build, results, partition_bases(results), writer)
+    writer.commit(merge=False)
+    shutil.rmtree(build.path / PARTITIONS_DIR, ignore_errors=True)
+
+
+def ordered_items(results: Sequence[PartitionResult]
+                  ) -> list[tuple[tuple[int, int], int, Entry | str]]:
+    """Every record and problem of the partitions, in corpus order, with its partition."""
     items: list[tuple[tuple[int, int], int, Entry | str]] = []
     for number, result in enumerate(results):
         items.extend((entry.ordinal, number, entry) for entry in result.entries)
         items.extend((ordinal, number, message) for ordinal, message in result.problems)
     items.sort(key=lambda item: item[0])
+    return items
+
+
+def _replay(build: Build, results: Sequence[PartitionResult], bases: list[int],
+            writer: object) -> None:
+    """The plain build's bookkeeping, in corpus order: problems, seen ids, duplicates (deleted
+    from the index), withheld counts and the report's counts."""
+    report: BuildReport = build.report
+    withholding: Withholding = build.withholding
     first_seen: dict[str, str] = {}
-    for _, number, item in items:
+    for _, number, item in ordered_items(results):
         if isinstance(item, str):
             report.problems.append(item)
             continue
@@ -322,7 +300,7 @@ def _replay(build: Build, results: Sequence[PartitionResult], bases: list[tuple[
             report.problems.append(str(BadRecord(
                 item.path, item.line, f"duplicate id {item.id!r}, first seen at {origin}")))
             if item.docnum is not None:
-                writer.delete_document(bases[number][0] + item.docnum)  # type: ignore[attr-defined]
+                writer.delete_document(bases[number] + item.docnum)  # type: ignore[attr-defined]
             continue
         first_seen[item.id] = item.origin
         build.seen.add(item.id)
@@ -363,7 +341,7 @@ def dask_rebuild(
             count = partitions or TASKS_PER_WORKER * max(
                 1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
             with build.report.phase("dask partitions"):
-                results = _run_partitions(client, build, count, chunk, after_first_document)
+                results = run_partitions(client, build, count, chunk, after_first_document)
         with build.report.phase("assembling segments"):
             _assemble(build, results)
     return build.report

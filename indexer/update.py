@@ -63,7 +63,7 @@ def link_generation(source: Path, target: Path) -> None:
             shutil.copy2(path, target / path.name)
 
 
-def _words_of(stored_documents: list[StoredDocument]) -> WordCounts:
+def words_of(stored_documents: list[StoredDocument]) -> WordCounts:
     """The spelling words of documents as they were indexed: the title in the record's main
     language and the body per language (see ``indexer.documents.record_to_document``)."""
     counts = WordCounts()
@@ -117,7 +117,7 @@ class _Changes:
                 self._delete(writer, docnum, "withheld" if doc_id in removals else "removed")
 
 
-def _updatable(index_dir: Path) -> bool:
+def updatable(index_dir: Path) -> bool:
     """Whether a generation of this schema is published (else an update rebuilds)."""
     try:
         base = generations.current_generation(index_dir)
@@ -140,7 +140,7 @@ def update(
     records gone from the corpus or withheld out; nothing if nothing changed. Without a
     published generation of this schema, a full rebuild (``jobs`` is for that; an update
     writes in this process)."""
-    if not _updatable(index_dir):
+    if not updatable(index_dir):
         log.info(
             "no published generation of schema %s to update in %s: rebuilding",
             SCHEMA_VERSION, index_dir,
@@ -164,7 +164,7 @@ def update(
                         changes.apply(writer, record)
                     changes.remove_the_rest(writer)
             with report.phase("spelling words"):
-                removed_words = _words_of([reader.stored_fields(d) for d in changes.taken_out])
+                removed_words = words_of([reader.stored_fields(d) for d in changes.taken_out])
         words = WordCounts.read(base)
         words.subtract(removed_words)
         words.merge(added_words)

@@ -20,7 +20,10 @@ from whoosh import index
 
 from indexer import generations
 from indexer.build import BuildFailed, BuildReport, rebuild
-from indexer.dask_build import dask_rebuild, deal_files
+from indexer.dask_build import dask_rebuild
+from indexer.dask_update import dask_update
+from indexer.partitions import deal_files
+from indexer.update import update
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
 
@@ -122,6 +125,42 @@ def test_a_dask_rebuild_by_file_matches_a_plain_rebuild(
         _same_top(_top(tmp_path / "plain", query), _top(tmp_path / "dask", query))
 
 
+def test_a_dask_update_matches_a_plain_update(
+    write_corpus: Callable[..., Path], dask_cluster: Any, tmp_path: Path,
+) -> None:
+    """The same records changed, added, removed and withheld; the same report, words and
+    top ten as ``indexer.update``, from an index both start from."""
+    corpus = _split(write_corpus(tmp_path / "corpus", 8, pages=False), 6)
+    for name in ("plain", "dask"):
+        rebuild([corpus], tmp_path / name, jobs=1)
+    part = sorted((corpus / "records").rglob("*.jsonl"))
+    changed = [json.loads(line) for line in part[0].read_text(encoding="utf-8").splitlines()]
+    changed[0]["body"] += "\n\nMuutettu."
+    changed.append({**changed[1], "id": "test:new", "title": "Uusi asia"})
+    withheld = changed[2]["id"]
+    part[0].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in changed),
+                       encoding="utf-8")
+    gone = part[1].read_text(encoding="utf-8").splitlines()
+    part[1].write_text("\n".join(gone[1:]) + "\n", encoding="utf-8")
+    removals = frozenset({withheld})
+    plain = update([corpus], tmp_path / "plain", removals=removals)
+    dask = dask_update([corpus], tmp_path / "dask", scheduler=dask_cluster.scheduler_address,
+                       partitions=3, removals=removals)
+    assert dask.published and dask.mode == "update"
+    assert dict(dask.changes) == dict(plain.changes) == {
+        "changed": 1, "added": 1, "removed": 1, "withheld": 1,
+        "unchanged": plain.documents - 2}
+    assert _summary(dask) == _summary(plain)
+    plain_gen = generations.current_generation(tmp_path / "plain")
+    dask_gen = generations.current_generation(tmp_path / "dask")
+    for name in sorted(p.name for p in plain_gen.iterdir() if p.suffix == ".tsv"):
+        assert (dask_gen / name).read_bytes() == (plain_gen / name).read_bytes(), name
+    assert not list(dask_gen.glob(".partitions*"))
+    for query in [*QUERIES[:4], "muutettu", "uusi asia"]:
+        _same_top(_top(tmp_path / "plain", query), _top(tmp_path / "dask", query))
+    assert _top(tmp_path / "dask", "uusi asia")[0][1] == "test:new"
+
+
 def test_a_duplicate_id_in_another_partition_is_reported_and_left_out(
     write_corpus: Callable[..., Path], dask_cluster: Any, tmp_path: Path,
 ) -> None:
@@ -177,8 +216,8 @@ def test_the_command_line_rebuilds_on_a_scheduler(
 
 
 @pytest.mark.parametrize("args", [
-    ["update", "--dask-workers", "2"],
     ["rebuild", "--dask-workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+    ["update", "--dask-workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
     ["rebuild", "--dask-workers", "0"],
 ])
 def test_dask_options_misused_are_usage_errors(
@@ -202,14 +241,18 @@ def _blocks(root: Path) -> list[list[str]]:
 def test_the_local_cluster_example_of_the_operations_guide(
     root: Path, write_corpus: Callable[..., Path], cli: Callable[..., Any], tmp_path: Path,
 ) -> None:
-    (line,) = _blocks(root)[0]
+    rebuilding, updating = _blocks(root)[0]
     corpus = write_corpus(tmp_path / "corpus", 3, pages=False)
     index_dir = tmp_path / "index"
-    line = line.replace("/var/lib/searchsvc/index", str(index_dir))
-    command = line.replace("/srv/searchsvc/records", str(corpus)).split()
-    assert command[:4] == ["searchsvc-index", "rebuild", "--dask-workers", "2"]
-    assert cli(*command[1:]).returncode == 0
-    assert generations.read_manifest(generations.current_generation(index_dir))["documents"]
+    for line, mode in ((rebuilding, "rebuild"), (updating, "update")):
+        line = line.replace("/var/lib/searchsvc/index", str(index_dir))
+        command = line.replace("/srv/searchsvc/records", str(corpus)).split()
+        assert command[:4] == ["searchsvc-index", mode, "--dask-workers", "2"]
+        assert cli(*command[1:]).returncode == 0
+        manifest = generations.read_manifest(generations.current_generation(index_dir))
+        assert manifest["mode"] == mode and manifest["documents"]
+        with open(corpus / "records" / "records.jsonl", "a", encoding="utf-8") as records:
+            records.write(json.dumps({**BAD_RECORD, "year": 2024}) + "\n")
 
 
 def test_the_several_machines_example_of_the_operations_guide(

@@ -189,13 +189,16 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[object]:
 
 
 def run_partitions(
-    client: object, build: Build, partitions: int, chunk: int,
+    client: object, build: Build, partitions: int | None, chunk: int,
     after_first_document: Callable[[], None] | None = None, base: Path | None = None,
 ) -> list[PartitionResult]:
-    """The partition tasks of a build (with ``base``, an update's) on the cluster."""
+    """The partition tasks of a build (with ``base``, an update's) on the cluster:
+    ``partitions`` of them, by default ``TASKS_PER_WORKER`` per worker."""
     from distributed import Client
 
     assert isinstance(client, Client)
+    if partitions is None:
+        partitions = TASKS_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))
     staging = build.path / PARTITIONS_DIR
     dealt, walk_problems = deal_files(build.corpus, partitions)
     log.info("%d Dask partitions, %s", partitions,
@@ -268,30 +271,27 @@ def _assemble(build: Build, results: Sequence[PartitionResult]) -> None:
     writer = ix.writer()
     writer.segments.extend(segments)
     writer._setup_doc_offsets()
-    _replay(build, results, partition_bases(results), writer)
+    for _ in replayed(build, results, partition_bases(results), writer):
+        pass
     writer.commit(merge=False)
     shutil.rmtree(build.path / PARTITIONS_DIR, ignore_errors=True)
 
 
-def ordered_items(results: Sequence[PartitionResult]
-                  ) -> list[tuple[tuple[int, int], int, Entry | str]]:
-    """Every record and problem of the partitions, in corpus order, with its partition."""
+def replayed(build: Build, results: Sequence[PartitionResult], bases: list[int],
+             writer: Any) -> Iterator[Entry]:
+    """The plain build's bookkeeping, in corpus order: problems, seen ids, duplicates (the
+    later copy deleted from the index), withheld counts and the report's counts of the records
+    kept; yields the entry of each record's first copy, withheld or not, for an update's own
+    rules."""
+    report: BuildReport = build.report
+    withholding: Withholding = build.withholding
     items: list[tuple[tuple[int, int], int, Entry | str]] = []
     for number, result in enumerate(results):
         items.extend((entry.ordinal, number, entry) for entry in result.entries)
         items.extend((ordinal, number, message) for ordinal, message in result.problems)
     items.sort(key=lambda item: item[0])
-    return items
-
-
-def _replay(build: Build, results: Sequence[PartitionResult], bases: list[int],
-            writer: object) -> None:
-    """The plain build's bookkeeping, in corpus order: problems, seen ids, duplicates (deleted
-    from the index), withheld counts and the report's counts."""
-    report: BuildReport = build.report
-    withholding: Withholding = build.withholding
     first_seen: dict[str, str] = {}
-    for _, number, item in ordered_items(results):
+    for _, number, item in items:
         if isinstance(item, str):
             report.problems.append(item)
             continue
@@ -300,7 +300,7 @@ def _replay(build: Build, results: Sequence[PartitionResult], bases: list[int],
             report.problems.append(str(BadRecord(
                 item.path, item.line, f"duplicate id {item.id!r}, first seen at {origin}")))
             if item.docnum is not None:
-                writer.delete_document(bases[number] + item.docnum)  # type: ignore[attr-defined]
+                writer.delete_document(bases[number] + item.docnum)
             continue
         first_seen[item.id] = item.origin
         build.seen.add(item.id)
@@ -310,11 +310,12 @@ def _replay(build: Build, results: Sequence[PartitionResult], bases: list[int],
             else:
                 withholding.expired += 1
             withholding.ids.add(item.id)
-            continue
-        report.documents += 1
-        report.text_bytes += item.text_bytes
-        report.by_language.update(item.languages)
-        report.by_type[item.doc_type] += 1
+        else:
+            report.documents += 1
+            report.text_bytes += item.text_bytes
+            report.by_language.update(item.languages)
+            report.by_type[item.doc_type] += 1
+        yield item
 
 
 def dask_rebuild(
@@ -338,10 +339,9 @@ def dask_rebuild(
     with building("rebuild", corpus, index_dir, max_errors, None, removals, today,
                   removal_limit) as build:
         with dask_client(workers, scheduler) as client:
-            count = partitions or TASKS_PER_WORKER * max(
-                1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
             with build.report.phase("dask partitions"):
-                results = run_partitions(client, build, count, chunk, after_first_document)
+                results = run_partitions(client, build, partitions, chunk,
+                                         after_first_document)
         with build.report.phase("assembling segments"):
             _assemble(build, results)
     return build.report

@@ -32,18 +32,16 @@ from indexer.build import BuildReport, building, indexed_records
 from indexer.dask_build import (
     CHUNK_RECORDS,
     PARTITIONS_DIR,
-    TASKS_PER_WORKER,
     PartitionResult,
     dask_client,
     dask_rebuild,
-    ordered_items,
     partition_bases,
+    replayed,
     run_partitions,
     take_segments,
 )
 from indexer.guards import RemovalLimit
 from indexer.mapped import open_index
-from indexer.records import BadRecord
 from indexer.update import link_generation, updatable, words_of
 
 log = logging.getLogger("searchsvc.index")
@@ -75,11 +73,8 @@ def dask_update(
         report.base = base.name
         with report.phase("linking"):
             link_generation(base, build.path)
-        with dask_client(workers, scheduler) as client:
-            count = partitions or TASKS_PER_WORKER * max(
-                1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
-            with report.phase("dask partitions"):
-                results = run_partitions(client, build, count, chunk, base=base)
+        with dask_client(workers, scheduler) as client, report.phase("dask partitions"):
+            results = run_partitions(client, build, partitions, chunk, base=base)
         with report.phase("assembling segments"):
             _assemble(build, base, results)
     return build.report
@@ -109,7 +104,6 @@ def _replay(build: Any, results: Sequence[PartitionResult], bases: list[int],
             indexed: dict[str, tuple[int, str]], writer: Any) -> list[int]:
     """The plain update's rules in corpus order; the doc numbers it deleted."""
     report: BuildReport = build.report
-    withholding = build.withholding
     taken_out: list[int] = []
 
     def delete(docnum: int, change: str) -> None:
@@ -117,36 +111,12 @@ def _replay(build: Any, results: Sequence[PartitionResult], bases: list[int],
         taken_out.append(docnum)
         writer.delete_document(docnum)
 
-    first_seen: dict[str, str] = {}
-    for _, number, item in ordered_items(results):
-        if isinstance(item, str):
-            report.problems.append(item)
-            continue
-        written = None if item.docnum is None else bases[number] + item.docnum
-        origin = first_seen.get(item.id)
-        if origin is not None:
-            report.problems.append(str(BadRecord(
-                item.path, item.line, f"duplicate id {item.id!r}, first seen at {origin}")))
-            if written is not None:
-                writer.delete_document(written)
-            continue
-        first_seen[item.id] = item.origin
-        build.seen.add(item.id)
+    for item in replayed(build, results, bases, writer):
         old = indexed.get(item.id)
         if item.withheld is not None:
-            if item.withheld == "removed":
-                withholding.removed += 1
-            else:
-                withholding.expired += 1
-            withholding.ids.add(item.id)
             if old is not None:
                 delete(old[0], "withheld")
-            continue
-        report.documents += 1
-        report.text_bytes += item.text_bytes
-        report.by_language.update(item.languages)
-        report.by_type[item.doc_type] += 1
-        if old is not None and old[1] == item.content_hash:
+        elif old is not None and old[1] == item.content_hash:
             report.changes["unchanged"] += 1
         elif old is not None:
             delete(old[0], "changed")
@@ -154,5 +124,5 @@ def _replay(build: Any, results: Sequence[PartitionResult], bases: list[int],
             report.changes["added"] += 1
     for doc_id, (docnum, _) in indexed.items():
         if doc_id not in build.seen:
-            delete(docnum, "withheld" if doc_id in withholding.removals else "removed")
+            delete(docnum, "withheld" if doc_id in build.withholding.removals else "removed")
     return taken_out

@@ -313,7 +313,8 @@ def table(runs: list[dict[str, Any]]) -> str:
     width = max(len(label) + len(unit) + 3 for _, label, unit in FIGURES)
     lines = [f"{'records':{width}}" + "".join(f"{run['records']:>12,}" for run in runs)]
     for key, label, unit in FIGURES:
-        cells = "".join(f"{run[key]:>12.2f}" if key.endswith("ratio") else f"{run[key]:>12.0f}"
+        cells = "".join(f"{'-':>12}" if run.get(key) is None else f"{run[key]:>12.2f}"
+                        if key.endswith("ratio") else f"{run[key]:>12.0f}"
                         if abs(run[key]) >= 100 else f"{run[key]:>12.1f}" for run in runs)
         lines.append(f"{label + ' (' + unit + ')':{width}}{cells}")
     return "\n".join(lines)
@@ -361,11 +362,13 @@ def plot(runs: list[dict[str, Any]], results: Path) -> Path | None:
     figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3 * rows))
     sizes = [run["records"] for run in runs]
     for axis, (key, label, unit) in zip(axes.flat, FIGURES, strict=False):
-        axis.plot(sizes, [run[key] for run in runs], marker="o")
+        measured = [(size, run[key]) for size, run in zip(sizes, runs, strict=True)
+                    if run.get(key) is not None]  # a size may lack a figure (a failed step)
+        axis.plot([size for size, _ in measured], [value for _, value in measured], marker="o")
         axis.set_title(label, fontsize=9)
         axis.set_xlabel("records", fontsize=8)
         axis.set_ylabel(unit, fontsize=8)
-        if key in GOALS and GOALS[key] <= 2 * max(run[key] for run in runs):
+        if key in GOALS and measured and GOALS[key] <= 2 * max(value for _, value in measured):
             axis.axhline(GOALS[key], color="tab:red", linestyle="--", linewidth=1,
                          label="issue 13 goal at 1M")
             axis.legend(fontsize=7)

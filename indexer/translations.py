@@ -58,6 +58,10 @@ PARAGRAPH_RATIO = 2.0
 # of the pairs; past it, the lexicon is learned again. Learning reads every pair (22 s of a
 # 40 s update of 1% of 32,793 records), and a few pairs move a Dice weight little.
 MAX_DRIFT = 0.10
+# The lexicon is learned from at most this many twin pairs. Every unit of every pair is held
+# at once: at a million records (350,000 pairs) learning from all of them took the builder
+# past 24 GB and the kernel killed it. The shipped and shared corpora have fewer pairs.
+MAX_LEARNING_PAIRS = 20_000
 
 Unit = tuple[frozenset[str], frozenset[str]]  # (Finnish keys, Swedish keys)
 
@@ -163,7 +167,13 @@ def _pairs_held_together(
 
 
 def translations_of(reader: IndexReader, pairs: list[tuple[int, int]]) -> Translations:
-    """The lexicon learned from an index's twin pairs."""
+    """The lexicon learned from an index's twin pairs: at most ``MAX_LEARNING_PAIRS`` of them,
+    those whose Finnish ids hash lowest (the same pairs whatever the doc numbers)."""
+    if len(pairs) > MAX_LEARNING_PAIRS:
+        ids = list(reader.column_reader("id"))
+        pairs = sorted(pairs, key=lambda pair: hashlib.sha1(
+            ids[pair[0]].encode() if isinstance(ids[pair[0]], str) else ids[pair[0]]
+        ).digest())[:MAX_LEARNING_PAIRS]
     units: list[Unit] = []
     for fi, sv in pairs:
         finnish, swedish = reader.stored_fields(fi), reader.stored_fields(sv)
@@ -185,7 +195,7 @@ def twins_digest(records: set[PairRecord]) -> str:
     """A digest of the twin pairs and of how the lexicon is learned: equal digests learn
     equal lexicons."""
     digest = hashlib.sha1(repr((MIN_UNITS, MAX_SHARE, MIN_DICE, TOP, MIN_KEY,
-                                PARAGRAPH_RATIO)).encode())
+                                PARAGRAPH_RATIO, MAX_LEARNING_PAIRS)).encode())
     for pair in sorted(records):
         digest.update(repr(pair).encode())
     return digest.hexdigest()

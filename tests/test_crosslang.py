@@ -19,6 +19,7 @@ from indexer.contract import (
     read_translations,
     read_twins_digest,
     read_twins_header,
+    stored_text_in,
     twin_pairs,
 )
 from indexer.generations import current_generation
@@ -287,3 +288,27 @@ def test_an_update_carries_the_lexicon_over_while_the_twin_pairs_drift_little(pu
     assert read_twins_header(third.path)[2] == 0  # past MAX_DRIFT: learned again
     assert "zzzz" not in read_translations(third.path)["fi"]
     assert "zzzz" in read_translations(second.path)["fi"]  # kept for rollback, untouched
+
+
+def test_the_lexicon_is_learned_from_a_bounded_sample_of_pairs_chosen_by_id(
+    small_index, monkeypatch
+):
+    """Past ``MAX_LEARNING_PAIRS`` pairs, the same pairs whatever order they come in: those
+    whose Finnish ids hash lowest."""
+    import hashlib
+
+    from indexer import translations
+
+    monkeypatch.setattr(translations, "MAX_LEARNING_PAIRS", 5)
+    with whoosh_index.open_dir(str(current_generation(small_index))).reader() as reader:
+        pairs = list(translations.twin_pairs(reader))
+        assert len(pairs) == 20
+        ids = list(reader.column_reader("id"))
+        chosen = sorted(pairs, key=lambda p: hashlib.sha1(ids[p[0]].encode()).digest())[:5]
+        by_hand = translations.learn([
+            unit for fi, sv in chosen for unit in aligned_units(
+                stored_text_in(reader.stored_fields(fi), "fi"),
+                stored_text_in(reader.stored_fields(sv), "sv"))])
+        assert translations.translations_of(reader, pairs) == by_hand
+        assert translations.translations_of(reader, pairs[::-1]) == by_hand
+        assert by_hand != translations.translations_of(reader, pairs[:5])

@@ -21,6 +21,7 @@ from benchmarks.bench_scale import (
     FIGURES,
     PeakTreeMemory,
     changed_corpus,
+    main,
     save,
     table,
 )
@@ -92,3 +93,13 @@ def test_the_documented_make_commands_run_the_benchmark_on_those_sizes(root: Pat
                              text=True, timeout=60)
         assert ran.returncode == 0, ran.stderr
         assert f"-m benchmarks.bench_scale {sizes}" in ran.stdout
+
+
+def test_again_needs_the_index_an_earlier_run_built(tmp_path: Path) -> None:
+    """``--again update,serve`` (docs/performance.md) measures on an earlier run's index and
+    says so when there is none; it takes only those two steps."""
+    with pytest.raises(SystemExit, match="no index built for 123 records"):
+        main(["123", "--again", "serve", "--work", str(tmp_path), "--results", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        main(["123", "--again", "rebuild", "--work", str(tmp_path)])
+    assert not (tmp_path / "scale.json").exists()

@@ -146,7 +146,7 @@ def write_partition(
                     continue
                 reason = _withheld(record, removals, today)
                 docnum = None
-                digest = content_hash(record)
+                digest = content_hash(record) if base is not None else ""
                 if reason is None and known.get(record.id) != digest:
                     writer.add_document(**document_fields(record, schema))
                     docnum, result.written = result.written, result.written + 1

@@ -59,7 +59,7 @@ PARAGRAPH_RATIO = 2.0
 # 40 s update of 1% of 32,793 records), and a few pairs move a Dice weight little.
 MAX_DRIFT = 0.10
 # The lexicon is learned from at most this many twin pairs. Every unit of every pair is held
-# at once: at a million records (350,000 pairs) learning from all of them took the builder
+# at once: at a million records (266,000 pairs) learning from all of them took the builder
 # past 24 GB and the kernel killed it. The shipped and shared corpora have fewer pairs.
 MAX_LEARNING_PAIRS = 20_000
 

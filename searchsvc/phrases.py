@@ -37,10 +37,12 @@ def _keys(docs: np.ndarray, lists: list[list[int]], offset: int) -> np.ndarray:
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     deltas = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64,
                          count=int(lengths.sum()))
+    if not len(deltas):
+        return deltas
     summed = np.cumsum(deltas)
     ends = np.cumsum(lengths)
-    before = np.zeros(len(lists), dtype=np.int64)
-    before[1:] = summed[ends[:-1] - 1]
+    before = np.zeros(len(lists), dtype=np.int64)  # the sum of the lists before each one
+    before[1:] = np.where(ends[:-1] > 0, summed[np.maximum(ends[:-1] - 1, 0)], 0)
     starts = summed - np.repeat(before, lengths) - offset
     keys = (np.repeat(docs.astype(np.int64), lengths) << _START_BITS) + starts
     return keys[starts >= 0]

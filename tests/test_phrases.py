@@ -71,3 +71,14 @@ def test_phrases_match_whooshs_span_matcher(updated: Snapshot, text: str) -> Non
     assert set(np.flatnonzero(scored.matches & updated.columns.live).tolist()) == expected
     if text == '"korkein hallinto-oikeus"':
         assert len(expected) > 5
+
+
+def test_position_deltas_become_keys_per_document() -> None:
+    from searchsvc.phrases import _keys
+
+    docs = np.array([1, 2, 3])
+    assert _keys(docs, [[], [2, 3], [1]], 0).tolist() == [(2 << 32) + 2, (2 << 32) + 5,
+                                                          (3 << 32) + 1]
+    # Starts before the text's first word are no starts: the word stands ``offset`` in.
+    assert _keys(docs, [[0], [2, 3], [1]], 2).tolist() == [(2 << 32) + 0, (2 << 32) + 3]
+    assert _keys(np.array([1]), [[]], 0).tolist() == []

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks.bench_scale import pss_mb, tree_pids
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RECORDS = ROOT.parent / "shared" / "records"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -84,29 +86,7 @@ def _tree_memory_bytes(root_pid: int) -> int:
     among them, so the sum is the memory the tree really holds; a sum of RSS would count
     shared pages once per process.
     """
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, []))
-        try:
-            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
-                for line in handle:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        except OSError:
-            continue
-    return total
+    return int(sum(pss_mb(pid) for pid in tree_pids(root_pid)) * 1024 * 1024)
 
 
 def measure(kind: str, corpus: Path, jobs: int) -> dict:

@@ -228,10 +228,11 @@ def run_partitions(
     return results
 
 
-def take_segments(build: Build, results: Sequence[PartitionResult]) -> list[Any]:
-    """Move the partitions' segment files into the building directory; their segment objects
-    (in order), with the partitions' spelling word counts added to the building directory's
-    and their facet labels to the build's vocabulary."""
+def take_segments(build: Build, results: Sequence[PartitionResult]
+                  ) -> tuple[list[Any], spelling.WordCounts]:
+    """Move the partitions' segment files into the building directory: their segment
+    objects (in order) and their spelling word counts summed; their facet labels go to the
+    build's vocabulary."""
     segments = []
     counts = spelling.WordCounts()
     for result in results:
@@ -250,8 +251,7 @@ def take_segments(build: Build, results: Sequence[PartitionResult]) -> list[Any]
         for name, unknown in result.unknown.items():
             for key, labels in unknown.items():
                 build.vocabulary._facets[name].unknown.setdefault(key, labels)
-    counts.write(build.path)
-    return segments
+    return segments, counts
 
 
 def partition_bases(results: Sequence[PartitionResult], first: int = 0) -> list[int]:
@@ -267,7 +267,8 @@ def partition_bases(results: Sequence[PartitionResult], first: int = 0) -> list[
 def _assemble(build: Build, results: Sequence[PartitionResult]) -> None:
     """The partitions' segments under one TOC in the building directory."""
     ix = index.create_in(str(build.path), build_schema())
-    segments = take_segments(build, results)
+    segments, counts = take_segments(build, results)
+    counts.write(build.path)
     writer = ix.writer()
     writer.segments.extend(segments)
     writer._setup_doc_offsets()

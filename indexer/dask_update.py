@@ -84,8 +84,7 @@ def _assemble(build: Any, base: Path, results: Sequence[PartitionResult]) -> Non
     ix = open_index(build.path)
     with ix.reader() as reader:
         indexed = indexed_records(reader)
-        segments = take_segments(build, results)
-        added = spelling.WordCounts.read(build.path)  # the words of what the partitions wrote
+        segments, added = take_segments(build, results)  # added: the words written
         writer = ix.writer()
         first = sum(segment.doc_count_all() for segment in writer.segments)
         writer.segments.extend(segments)

@@ -28,6 +28,9 @@ from whoosh import index as whoosh_index
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 
+# Bytes ``_MappedRange.peek`` hands out: whoosh's pickled block headers take about 40.
+_PEEK = 256
+
 
 class _MappedRange(io.RawIOBase):
     """A read-only, seekable file over a memoryview, without copying it."""
@@ -60,6 +63,13 @@ class _MappedRange(io.RawIOBase):
         end = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
         self._position = end
         return self._view[start:end].tobytes()
+
+    def peek(self, size: int = 0) -> bytes:
+        """The next bytes, without moving on. Its presence makes ``pickle.load`` read ahead
+        through it instead of calling ``read`` for each few bytes of the pickle (whoosh reads
+        every posting block's header so); a block header is far shorter than ``_PEEK``."""
+        start = min(self._position, len(self._view))
+        return self._view[start : start + _PEEK].tobytes()
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))

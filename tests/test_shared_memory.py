@@ -3,6 +3,7 @@ loaded once by gunicorn's master (issue 13: memory per worker)."""
 
 from __future__ import annotations
 
+import pickle
 import random
 import re
 import urllib.parse
@@ -44,6 +45,15 @@ def test_a_mapped_file_reads_what_a_buffer_file_reads() -> None:
     _same_reads(BufferFile(data), MappedBufferFile(memoryview(data)), len(data))
     subset = MappedBufferFile(memoryview(data)).subset(1000, 2000)
     _same_reads(BufferFile(data[1000:3000]), subset, 2000)
+
+
+def test_pickles_read_from_a_mapped_file_end_where_they_end() -> None:
+    """``pickle.load`` reads ahead through ``peek`` and gives back what it did not use."""
+    items = [("header", index, index * 0.5) for index in range(50)] + [b"x" * 1000]
+    data = b"".join(pickle.dumps(item, 2) for item in items) + b"tail"
+    mapped = MappedBufferFile(memoryview(data))
+    assert [mapped.read_pickle() for _ in items] == items
+    assert mapped.read() == b"tail"
 
 
 def test_a_generation_is_read_in_place(multi_segment_index: Path) -> None:

@@ -1,8 +1,8 @@
 """Building a generation: the skeleton every rebuild and update runs, and the rebuild itself.
 
     corpus check -> lock -> fresh building directory -> vocabulary -> [write] -> count check
-         -> removal limit -> remember removals -> update changed nothing? stop : first-published
-         times, translations, labels.json and manifest.json -> publish
+         -> removal limit -> remember removals -> update changed nothing? stop : term arrays,
+         first-published times, translations, labels.json and manifest.json -> publish
 
 ``building()`` owns every step but the writing: ``rebuild`` (here) writes a new index from
 the corpus, ``indexer.update.update`` a copy of the published one plus what changed. Whatever
@@ -50,6 +50,7 @@ from indexer.normalize import iter_records
 from indexer.published import write_first_published
 from indexer.records import BadRecord, Record
 from indexer.schema import build_schema
+from indexer.term_arrays import write_term_arrays
 from indexer.translations import write_translations
 from indexer.vocabulary import Vocabulary
 from indexer.withheld import Withholding, remembered_removals, write_remembered_removals
@@ -258,6 +259,8 @@ def building(
             report.generation, report.unchanged = published.name, True
             return
         report.generation = generations.new_generation_name()
+        with report.phase("term arrays"), open_index(path).reader() as reader:
+            write_term_arrays(path, reader)
         _write_first_published(build, index_dir, published)
         base = generations.generations_dir(index_dir) / report.base if report.base else None
         with report.phase("translations"):

@@ -35,6 +35,9 @@ A generation directory::
                          first published on its date, else when the generation was built
                          (a file beside the index: the fields and the analysis are as they
                          were, so ``SCHEMA_VERSION`` stays and such a generation is updated)
+    MAIN_<id>.postings.* beside each whoosh segment, the postings of its terms in at least
+                         1,000 of its documents again, as arrays the service maps
+                         (``indexer.term_arrays``, which writes and reads them)
     MAIN_*, _MAIN_*      the whoosh index (``indexer.schema``): per language a title and a body
                          field, (fi, sv) a compound-parts field of each, a whole-title
                          completion field, and the stored and column fields of

@@ -23,11 +23,12 @@ from typing import NamedTuple
 
 import numpy as np
 from whoosh import query as whoosh_query
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.query.spans import SpanNear
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
+from indexer.term_arrays import TermArrays
 from searchsvc.limits import MAX_EXPANSIONS
 from searchsvc.nodes import AtLeast
 from searchsvc.phrases import phrase_docs, word_keys
@@ -48,35 +49,6 @@ class Scored(NamedTuple):
 class TermScores(NamedTuple):
     docs: np.ndarray  # int32 doc numbers, ascending
     scores: np.ndarray  # float64 BM25F score of the term in each doc
-
-
-def _postings(reader, field_name: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(doc numbers, weights) of a term across all segments."""
-    docs: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for leaf, base in reader.leaf_readers():
-        if (field_name, text) not in leaf:
-            continue
-        m = leaf.postings(field_name, text)
-        if isinstance(m, W3LeafMatcher):
-            # Whole blocks at a time: the block arrays whoosh has just decoded.
-            while m.is_active():
-                m._read_ids()
-                m._read_weights()
-                docs.append(np.asarray(m._ids[m._i :], dtype=np.int32) + base)
-                weights.append(np.asarray(m._weights[m._i :], dtype=np.float64))
-                m._next_block()
-        else:
-            ids, ws = [], []
-            while m.is_active():
-                ids.append(m.id() + base)
-                ws.append(m.weight())
-                m.next()
-            docs.append(np.asarray(ids, dtype=np.int32))
-            weights.append(np.asarray(ws, dtype=np.float64))
-    if not docs:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
-    return np.concatenate(docs), np.concatenate(weights)
 
 
 class ExpandingReader:
@@ -129,9 +101,10 @@ class ExpandingReader:
 class QueryScorer:
     """Scores queries over one open searcher (one generation); safe to share between threads."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, arrays: TermArrays | None = None) -> None:
         self._searcher = searcher
         self._reader = searcher.reader()
+        self._arrays = arrays or TermArrays(self._reader)
         self.expanding = ExpandingReader(self._reader)
         self.size = self._reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
@@ -168,7 +141,8 @@ class QueryScorer:
         found = self._terms.get(key)
         if found is not None:
             return found
-        docs, weights = _postings(self._reader, field_name, btext)
+        docs, weights = self._arrays.postings(field_name, btext)
+        docs, weights = docs.astype(np.int32), weights.astype(np.float64)
         if not len(docs):
             found = TermScores(docs, weights)
         else:

@@ -36,6 +36,7 @@ from indexer.contract import (
 )
 from indexer.generations import IndexMissing
 from indexer.mapped import open_index
+from indexer.term_arrays import TermArrays
 from searchsvc.crosslang import Bridge, Bridges
 from searchsvc.facets import FacetColumns
 from searchsvc.ranking import WordTier, ranked
@@ -64,7 +65,7 @@ class Snapshot:
         except Exception as exc:
             self._closer()
             raise IndexMissing(f"the index generation {path} cannot be read: {exc}") from exc
-        self.scorer = QueryScorer(self.searcher)
+        self.scorer = QueryScorer(self.searcher, TermArrays.open(path, reader))
         self._bridges = Bridges(path, reader)
         self._words: dict[str, WordList] = {}
         self._lock = threading.Lock()

@@ -9,13 +9,14 @@ import textwrap
 from pathlib import Path
 
 # Of the indexer, the service may load the analyzers it shares with the index, the contract,
-# the index directory's layout, how a generation's index is opened (read in place), the log
-# format, and what the pickled schema names (the posting formats, and the writer-process
-# hooks they call when writing, inert when reading).
+# the index directory's layout, how a generation's index is opened (read in place) and its
+# common terms' arrays (``indexer.term_arrays``), the log format, and what the pickled
+# schema names (the posting formats, and the writer-process hooks they call when writing,
+# inert when reading).
 SHARED_WITH_THE_SERVICE = {
     "indexer", "indexer.analysis", "indexer.contract", "indexer.formats",
     "indexer.generations", "indexer.lexicon", "indexer.logs", "indexer.mapped",
-    "indexer.writer_processes",
+    "indexer.term_arrays", "indexer.writer_processes",
 }
 
 SERVE_AND_LIST_MODULES = textwrap.dedent(

@@ -1,4 +1,5 @@
-"""Array scoring gives whoosh's own BM25F scores and matches, on a real multi-segment index."""
+"""Array scoring gives whoosh's own BM25F scores and matches, on a real multi-segment index,
+with postings read from whoosh and from the term arrays."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from indexer.term_arrays import TermArrays, write_term_arrays
 from searchsvc.engine import Engine, Snapshot
 from searchsvc.query import parse_query
 from searchsvc.ranking import top_documents
@@ -45,6 +47,25 @@ def segmented(multi_segment_index: Path) -> Iterator[Snapshot]:
     engine.close()
 
 
+@pytest.fixture(scope="module")
+def arrays(segmented, tmp_path_factory: pytest.TempPathFactory) -> TermArrays:
+    """The arrays of every term in two documents or more of a segment (a build writes those
+    in 1,000)."""
+    folder = tmp_path_factory.mktemp("arrays")
+    reader = segmented.searcher.reader()
+    write_term_arrays(folder, reader, min_docs=2)
+    found = TermArrays.open(folder, reader)
+    assert found.held() > 1000
+    return found
+
+
+@pytest.fixture(params=["postings read from whoosh", "term arrays"])
+def scorer(request: pytest.FixtureRequest, segmented) -> QueryScorer:
+    if request.param == "term arrays":
+        return QueryScorer(segmented.searcher, request.getfixturevalue("arrays"))
+    return QueryScorer(segmented.searcher)
+
+
 def test_the_index_has_several_segments(segmented) -> None:
     assert len(list(segmented.searcher.reader().leaf_readers())) > 1
 
@@ -61,11 +82,11 @@ def whoosh_scores(searcher, q) -> dict[int, float]:
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_scores_and_matches_equal_whooshs(segmented, text: str) -> None:
+def test_scores_and_matches_equal_whooshs(segmented, scorer: QueryScorer, text: str) -> None:
     q = parse_query(text)
     searcher = segmented.searcher
     expected = whoosh_scores(searcher, q)
-    scored = QueryScorer(searcher).score(q)
+    scored = scorer.score(q)
     assert set(np.flatnonzero(scored.matches).tolist()) == set(expected)
     assert expected or text == "NOT päätös"
     for docnum, score in expected.items():
@@ -73,12 +94,12 @@ def test_scores_and_matches_equal_whooshs(segmented, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [t for t in QUERIES if t])
-def test_top_documents_are_whooshs_top_ten(segmented, text: str) -> None:
+def test_top_documents_are_whooshs_top_ten(segmented, scorer: QueryScorer, text: str) -> None:
     q = parse_query(text)
     searcher = segmented.searcher
     ranked = sorted(whoosh_scores(searcher, q).items(), key=lambda item: (-item[1], item[0]))
     expected = ranked[:10]
-    scored = QueryScorer(searcher).score(q)
+    scored = scorer.score(q)
     found = top_documents(scored.scores, scored.matches, 10)
     assert [d for d, _ in found] == [d for d, _ in expected]
     assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-9)

@@ -29,22 +29,29 @@ body, compound parts) are written: they are what a query scores. A segment witho
 
 from __future__ import annotations
 
+import itertools
 import logging
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from whoosh import formats
 from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermInfo, W3TermsReader
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.system import _INT_SIZE
 
 log = logging.getLogger("searchsvc.index")
 
 TERMS_SUFFIX = ".postings.tsv"
 DOCS_SUFFIX = ".postings.u32"
 WEIGHTS_SUFFIX = ".postings.f32"
+POSITIONS_SUFFIX = ".postings.pos"
 DOCS_DTYPE = "<u4"
 WEIGHTS_DTYPE = "<f4"
+POSITIONS_DTYPE = "<u4"
+NO_POSITIONS = "-"
 HEADER = "#postings"
 # Terms in fewer documents take at most a few posting blocks: whoosh reads them fast enough.
 MIN_DOCS = 1_000
@@ -57,24 +64,57 @@ def scorable_fields(schema: Any) -> list[str]:
 def leaf_postings(leaf: Any, field_name: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(doc numbers, weights) of a term in one segment, deleted documents included: whole
     posting blocks at a time, as whoosh stores them, without its per-posting decoding."""
+    docs, weights, _ = _leaf_postings(leaf, field_name, text, with_positions=False)
+    return docs, weights
+
+
+def _leaf_postings(leaf: Any, field_name: str, text: bytes, with_positions: bool
+                   ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """(doc numbers, weights, and if asked and whoosh's ``Positions`` layout holds them,
+    (positions per posting, every posting's positions))."""
     if (field_name, text) not in leaf:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), None
     m = leaf.postings(field_name, text)
     if isinstance(m, FilterMatcher):  # whoosh's filter of deleted documents
         m = m.child
     if isinstance(m, W3LeafMatcher):
-        return _blocks(m)
+        return _blocks(m, with_positions and has_whoosh_positions(leaf.schema[field_name].format))
     ids, weights = [], []  # another codec: one posting at a time
     while m.is_active():
         ids.append(m.id())
         weights.append(m.weight())
         m.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32), None
 
 
-def _blocks(m: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+def has_whoosh_positions(posting_format: Any) -> bool:
+    """Whether a format's values are laid out as ``whoosh.formats.Positions`` writes them:
+    ``pack_uint(n)`` and a pickled list of the deltas between positions."""
+    kind = type(posting_format)
+    return (getattr(kind, "encode", None) is formats.Positions.encode
+            and getattr(kind, "decode_positions", None) is formats.Positions.decode_positions)
+
+
+def absolute_positions(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(how many positions each list holds, all positions one list after another) of lists
+    of deltas between positions, as ``whoosh.formats.Positions`` stores them."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    deltas = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64,
+                         count=int(lengths.sum()))
+    if not len(deltas):
+        return lengths, deltas
+    summed = np.cumsum(deltas)
+    ends = np.cumsum(lengths)
+    before = np.zeros(len(lists), dtype=np.int64)  # the sum of the lists before each one
+    before[1:] = np.where(ends[:-1] > 0, summed[np.maximum(ends[:-1] - 1, 0)], 0)
+    return lengths, summed - np.repeat(before, lengths)
+
+
+def _blocks(m: W3LeafMatcher, with_positions: bool
+            ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     doc_blocks: list[np.ndarray] = []
     weight_blocks: list[np.ndarray] = []
+    position_lists: list[list[int]] = []
     while m.is_active():
         if m._data is None:
             m._read_data()
@@ -87,10 +127,14 @@ def _blocks(m: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
             weight_blocks.append(np.full(len(block), weights, dtype=np.float32))
         else:
             weight_blocks.append(np.asarray(weights, dtype=np.float32))
+        if with_positions:
+            m._read_values()
+            position_lists.extend(pickle.loads(value[_INT_SIZE:]) for value in m._values)
         m._next_block()
     if not doc_blocks:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    return np.concatenate(doc_blocks), np.concatenate(weight_blocks)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), None
+    positions = absolute_positions(position_lists) if with_positions else None
+    return np.concatenate(doc_blocks), np.concatenate(weight_blocks), positions
 
 
 def _common_terms(leaf: Any, field_name: str, min_docs: int) -> Iterator[bytes]:
@@ -129,55 +173,89 @@ def write_term_arrays(generation: Path, reader: Any, min_docs: int | None = None
 
 def _write_segment(stem: Path, leaf: Any, min_docs: int) -> int:
     lines: list[str] = []
-    written = 0
-    partial = stem.with_name(stem.name + TERMS_SUFFIX + ".partial")
-    with open(stem.with_name(stem.name + DOCS_SUFFIX), "wb") as docs_file, \
-            open(stem.with_name(stem.name + WEIGHTS_SUFFIX), "wb") as weights_file:
+    written = positions_written = 0
+    partial = _named(stem, TERMS_SUFFIX + ".partial")
+    with open(_named(stem, DOCS_SUFFIX), "wb") as docs_file, \
+            open(_named(stem, WEIGHTS_SUFFIX), "wb") as weights_file, \
+            open(_named(stem, POSITIONS_SUFFIX), "wb") as positions_file:
         for field_name in scorable_fields(leaf.schema):
+            boost = leaf.schema[field_name].format.field_boost
             for text in _common_terms(leaf, field_name, min_docs):
-                docs, weights = leaf_postings(leaf, field_name, text)
+                docs, weights, positions = _leaf_postings(leaf, field_name, text, True)
                 docs.astype(DOCS_DTYPE).tofile(docs_file)
                 weights.astype(WEIGHTS_DTYPE).tofile(weights_file)
-                lines.append(f"{field_name}\t{text.hex()}\t{written}\t{len(docs)}\n")
+                positions_at = NO_POSITIONS
+                # Each posting's count of positions is read back from its weight.
+                if positions is not None and np.array_equal(positions[0] * boost, weights):
+                    positions[1].astype(POSITIONS_DTYPE).tofile(positions_file)
+                    positions_at = str(positions_written)
+                    positions_written += len(positions[1])
+                lines.append(f"{field_name}\t{text.hex()}\t{written}\t{len(docs)}"
+                             f"\t{positions_at}\n")
                 written += len(docs)
     with open(partial, "w", encoding="utf-8") as terms_file:
-        terms_file.write(f"{HEADER}\t{written}\t{leaf.doc_count_all()}\t{min_docs}\n")
+        terms_file.write(f"{HEADER}\t{written}\t{leaf.doc_count_all()}\t{min_docs}"
+                         f"\t{positions_written}\n")
         terms_file.writelines(lines)
-    partial.rename(stem.with_name(stem.name + TERMS_SUFFIX))  # the arrays are complete
+    partial.rename(_named(stem, TERMS_SUFFIX))  # the arrays are complete
     return written
+
+
+def _named(stem: Path, suffix: str) -> Path:
+    return stem.with_name(stem.name + suffix)
 
 
 class SegmentArrays:
     """The arrays of one segment, mapped."""
 
-    def __init__(self, terms: dict[tuple[str, bytes], tuple[int, int]],
-                 docs: np.ndarray, weights: np.ndarray) -> None:
+    def __init__(self, terms: dict[tuple[str, bytes], tuple[int, int, int | None]],
+                 docs: np.ndarray, weights: np.ndarray, positions: np.ndarray,
+                 boosts: dict[str, float]) -> None:
         self.terms = terms
         self._docs = docs
         self._weights = weights
+        self._positions = positions
+        self._boosts = boosts
 
     @classmethod
-    def open(cls, stem: Path, documents: int) -> SegmentArrays:
+    def open(cls, stem: Path, leaf: Any) -> SegmentArrays:
         """Raises ``OSError`` or ``ValueError`` if they are missing or not of this segment."""
-        with open(stem.with_name(stem.name + TERMS_SUFFIX), encoding="utf-8") as lines:
+        with open(_named(stem, TERMS_SUFFIX), encoding="utf-8") as lines:
             header = lines.readline().rstrip("\n").split("\t")
-            if header[0] != HEADER or int(header[2]) != documents:
+            if len(header) != 5 or header[0] != HEADER or int(header[2]) != leaf.doc_count_all():
                 raise ValueError(f"header {header!r} is not of this segment")
-            total = int(header[1])
-            terms: dict[tuple[str, bytes], tuple[int, int]] = {}
+            total, positions = int(header[1]), int(header[4])
+            terms: dict[tuple[str, bytes], tuple[int, int, int | None]] = {}
             for line in lines:
-                field_name, text, start, count = line.rstrip("\n").split("\t")
-                terms[(field_name, bytes.fromhex(text))] = (int(start), int(count))
-        docs = _mapped(stem.with_name(stem.name + DOCS_SUFFIX), DOCS_DTYPE, total)
-        weights = _mapped(stem.with_name(stem.name + WEIGHTS_SUFFIX), WEIGHTS_DTYPE, total)
-        return cls(terms, docs, weights)
+                field_name, text, start, count, at = line.rstrip("\n").split("\t")
+                terms[(field_name, bytes.fromhex(text))] = (
+                    int(start), int(count), None if at == NO_POSITIONS else int(at))
+        boosts = {name: leaf.schema[name].format.field_boost
+                  for name in scorable_fields(leaf.schema)}
+        return cls(terms, _mapped(_named(stem, DOCS_SUFFIX), DOCS_DTYPE, total),
+                   _mapped(_named(stem, WEIGHTS_SUFFIX), WEIGHTS_DTYPE, total),
+                   _mapped(_named(stem, POSITIONS_SUFFIX), POSITIONS_DTYPE, positions), boosts)
 
     def get(self, field_name: str, text: bytes) -> tuple[np.ndarray, np.ndarray] | None:
         found = self.terms.get((field_name, text))
         if found is None:
             return None
-        start, count = found
+        start, count, _ = found
         return self._docs[start : start + count], self._weights[start : start + count]
+
+    def positions(self, field_name: str, text: bytes
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(doc numbers, how many positions each, their positions one after another)."""
+        found = self.terms.get((field_name, text))
+        if found is None:
+            return None
+        start, count, at = found
+        if at is None:
+            return None
+        lengths = np.rint(self._weights[start : start + count] / self._boosts[field_name]
+                          ).astype(np.int64)
+        return (self._docs[start : start + count], lengths,
+                self._positions[at : at + int(lengths.sum())])
 
 
 class TermArrays:
@@ -202,14 +280,21 @@ class TermArrays:
         for leaf, _base in reader.leaf_readers():
             stem = generation / leaf.segment().segment_id()
             found = None
-            if stem.with_name(stem.name + TERMS_SUFFIX).is_file():
+            if _named(stem, TERMS_SUFFIX).is_file():
                 try:
-                    found = SegmentArrays.open(stem, leaf.doc_count_all())
+                    found = SegmentArrays.open(stem, leaf)
                 except (OSError, ValueError) as exc:
                     log.warning("the term arrays of %s in %s cannot be used (%s): its terms are"
                                 " read from the index", stem.name, generation.name, exc)
             segments.append(found)
         return cls(reader, segments)
+
+    def positions(self, segment: int, field_name: str, text: bytes
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A term's positions in the ``segment``-th segment (``SegmentArrays.positions``), if
+        its arrays hold them."""
+        arrays = self._segments[segment]
+        return arrays.positions(field_name, text) if arrays is not None else None
 
     def held(self) -> int:
         """How many (segment, term) pairs the arrays hold."""

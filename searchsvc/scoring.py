@@ -257,7 +257,7 @@ class QueryScorer:
             chain_keys = [
                 [word_keys(self._reader, schema, t.fieldname,
                            schema[t.fieldname].to_bytes(t.text), candidates, offset,
-                           self.positions)
+                           self.positions, self._arrays)
                  for t in terms]
                 for offset, terms in chain
             ]

@@ -7,6 +7,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer import generations, term_arrays
@@ -16,6 +17,7 @@ from indexer.term_arrays import (
     DOCS_SUFFIX,
     TERMS_SUFFIX,
     TermArrays,
+    has_whoosh_positions,
     scorable_fields,
     write_term_arrays,
 )
@@ -42,6 +44,7 @@ def assert_arrays_are_whooshs(generation: Path, min_docs: int) -> int:
         arrays = TermArrays.open(generation, reader)
         held = 0
         for field_name in scorable_fields(reader.schema):
+            positional = has_whoosh_positions(reader.schema[field_name].format)
             for text in reader.lexicon(field_name):
                 common = [
                     leaf.doc_frequency(field_name, text) >= min_docs
@@ -51,8 +54,35 @@ def assert_arrays_are_whooshs(generation: Path, min_docs: int) -> int:
                 docs, weights = arrays.postings(field_name, text)
                 assert (docs.tolist(), weights.tolist()) == whoosh_postings(
                     reader, field_name, text), (field_name, text)
+                for segment, (leaf, _) in enumerate(reader.leaf_readers()):
+                    positions = arrays.positions(segment, field_name, text)
+                    if positional and common[segment]:
+                        assert positions is not None, (field_name, text)
+                        expected = whoosh_positions(leaf, field_name, text)
+                        by_doc = _by_doc(positions)
+                        assert {doc: by_doc[doc] for doc in expected} == expected
+                    else:
+                        assert positions is None
         assert arrays.held() == held
         return held
+
+
+def whoosh_positions(leaf, field_name: str, text: bytes) -> dict[int, list[int]]:
+    """The positions of a term in each live document of a segment, from whoosh's matcher."""
+    m = leaf.postings(field_name, text)
+    found = {}
+    while m.is_active():
+        found[m.id()] = list(m.value_as("positions"))
+        m.next()
+    return found
+
+
+def _by_doc(held: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[int, list[int]]:
+    """The held positions of each document whoosh reads (deleted ones are held too)."""
+    docs, lengths, positions = held
+    ends = np.cumsum(lengths)
+    return {int(doc): positions[end - n : end].tolist()
+            for doc, n, end in zip(docs, lengths, ends, strict=True)}
 
 
 def copy_without_arrays(index_dir: Path, generation: Path) -> Path:

@@ -46,21 +46,20 @@ def _keys(docs: np.ndarray, lists: list[list[int]], offset: int) -> np.ndarray:
 
 
 def _array_keys(held: tuple[np.ndarray, np.ndarray, np.ndarray], local: np.ndarray,
-                base: int, offset: int) -> np.ndarray:
-    """Keys of a term's positions in the ``local`` docs of a segment whose term arrays hold
-    them (``TermArrays.positions``): the docs' slices gathered at once, nothing decoded."""
+                base: int, documents: int, offset: int) -> np.ndarray:
+    """Keys of a term's positions in the ``local`` docs of a segment of ``documents`` docs
+    whose term arrays hold them (``TermArrays.positions``): the docs' slices gathered at
+    once, nothing decoded."""
     docs, lengths, positions = held
-    if not len(docs):
-        return np.zeros(0, dtype=np.int64)
-    at = np.minimum(np.searchsorted(docs, local), len(docs) - 1)
-    holding = docs[at] == local
-    at = at[holding]
+    wanted = np.zeros(documents, dtype=bool)
+    wanted[local] = True
+    at = np.flatnonzero(wanted[docs])  # a pass over the term's docs, no search
     counts = lengths[at]
     ends = np.cumsum(lengths)
     firsts = np.repeat(ends[at] - counts, counts)
     into = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     starts = positions[firsts + into].astype(np.int64) - offset
-    keys = (np.repeat(local[holding] + base, counts) << _START_BITS) + starts
+    keys = (np.repeat(docs[at].astype(np.int64) + base, counts) << _START_BITS) + starts
     return keys[starts >= 0]
 
 
@@ -96,7 +95,7 @@ def word_keys(reader, schema, field_name: str, btext: bytes, candidates: np.ndar
             continue
         held = arrays.positions(segment, field_name, btext) if arrays is not None else None
         if held is not None:
-            found.append(_array_keys(held, local - base, base, offset))
+            found.append(_array_keys(held, local - base, base, leaf.doc_count_all(), offset))
             continue
         m = leaf.postings(field_name, btext)
         # A segment with deleted documents filters its matcher; the candidates are live.
@@ -126,24 +125,33 @@ def phrase_docs(chain_keys: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
     words = sorted(chain_keys, key=lambda alternatives: (
         len(alternatives) > 1, sum(len(keys) for keys in alternatives)))
     first = words[0]
-    common = first[0] if len(first) == 1 else np.unique(np.concatenate(first))
+    common = _union(first)
     for alternatives in words[1:]:
         if not len(common):
             break
-        held = np.zeros(len(common), dtype=bool)
-        for keys in alternatives:
-            held |= _held_in(common, keys)
-        common = common[held]
+        common = _union([_common_keys(common, keys) for keys in alternatives])
     docs = common >> _START_BITS
     first_of_doc = np.ones(len(docs), dtype=bool)
     first_of_doc[1:] = docs[1:] != docs[:-1]
     return docs[first_of_doc]
 
 
-def _held_in(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Which keys of sorted ``a`` sorted ``b`` holds too (a binary search each, in C; no
-    sort of both together as ``np.intersect1d`` does)."""
-    if not len(b):
-        return np.zeros(len(a), dtype=bool)
-    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
-    return b[at] == a
+def _union(runs: Sequence[np.ndarray]) -> np.ndarray:
+    """The distinct keys of sorted arrays, sorted: merged by a stable sort (timsort, which
+    merges sorted runs), not ``np.unique``'s hashing of every key."""
+    if len(runs) == 1:
+        return runs[0]
+    keys = np.concatenate(runs)
+    keys.sort(kind="stable")
+    distinct = np.ones(len(keys), dtype=bool)
+    distinct[1:] = keys[1:] != keys[:-1]
+    return keys[distinct]
+
+
+def _common_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The keys both sorted arrays of distinct keys hold, sorted: the two runs merged by a
+    stable sort (timsort, linear here) and the keys met twice, without the quicksort of
+    ``np.intersect1d`` or a binary search per key."""
+    both = np.concatenate((a, b))
+    both.sort(kind="stable")
+    return both[:-1][both[1:] == both[:-1]]

@@ -283,9 +283,17 @@ class QueryScorer:
         if not len(docs):
             return
         btext = self._searcher.schema[field_name].to_bytes(text)
-        for leaf, base in self._reader.leaf_readers():
+        for segment, (leaf, base) in enumerate(self._reader.leaf_readers()):
             local = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
             if not len(local) or (field_name, btext) not in leaf:
+                continue
+            arrays = self._arrays.positions(segment, field_name, btext)
+            if arrays is not None:  # slices of the term arrays (the docs hold the term)
+                held_docs, lengths, positions = arrays
+                ends = np.cumsum(lengths)
+                for doc, at in zip(local.tolist(), np.searchsorted(held_docs, local).tolist(),
+                                   strict=True):
+                    yield doc + base, positions[ends[at] - lengths[at] : ends[at]].tolist()
                 continue
             # A segment with deleted documents hands out a filtering matcher, which has no
             # format of its own: the field's is the same.

@@ -127,3 +127,23 @@ def test_field_lengths_are_whooshs(segmented) -> None:
     for docnum in range(0, reader.doc_count_all(), 7):
         assert lengths[docnum] == (reader.doc_field_length(docnum, "body_en") or 0)
 
+
+
+@pytest.mark.parametrize(("field_name", "text"), [
+    ("body_fi", "kaupunk"), ("body_en", "state"), ("title_fi", "päätös"), ("body_sv", "beslut"),
+])
+def test_positions_for_snippets_are_the_same_from_the_term_arrays(
+    segmented, arrays: TermArrays, field_name: str, text: str
+) -> None:
+    from_whoosh = QueryScorer(segmented.searcher)
+    from_arrays = QueryScorer(segmented.searcher, arrays)
+    held = from_whoosh.term(field_name, text).docs
+    assert len(held) > 2
+    btext = text.encode()
+    assert any(arrays.positions(segment, field_name, btext) is not None
+               for segment in range(len(list(segmented.searcher.reader().leaf_readers()))))
+    everyone = np.arange(segmented.searcher.doc_count_all())
+    for candidates in (held[:1], held[-1:], held[::3], everyone):
+        expected = list(from_whoosh.positions(field_name, text, candidates))
+        assert expected
+        assert list(from_arrays.positions(field_name, text, candidates)) == expected

@@ -130,6 +130,27 @@ def test_a_rebuild_and_an_update_write_the_common_terms_postings(
         assert (generation / (segment + TERMS_SUFFIX)).is_file()
 
 
+def test_the_first_update_of_a_generation_without_arrays_writes_them_for_every_segment(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generation built before term arrays existed (here: its arrays taken away)."""
+    monkeypatch.setattr(term_arrays, "MIN_DOCS", MIN_DOCS)
+    index_dir = tmp_path / "index"
+    rebuild([corpus], index_dir, jobs=2)
+    for path in generations.current_generation(index_dir).glob("*.postings.*"):
+        path.unlink()
+    path = corpus / "records" / "records.jsonl"
+    path.write_text(path.read_text(encoding="utf-8").replace("kaupunki", "kaupunginosa", 1),
+                    encoding="utf-8")
+    assert update([corpus], index_dir).changes["changed"] == 1
+    generation = generations.current_generation(index_dir)
+    segments = {p.stem for p in generation.glob("*.seg")}
+    assert len(segments) > 1
+    assert {p.name.removesuffix(TERMS_SUFFIX) for p in generation.glob("*" + TERMS_SUFFIX)
+            } == segments
+    assert assert_arrays_are_whooshs(generation, MIN_DOCS) > 500
+
+
 def test_deleted_documents_are_left_out(small_index: Path, tmp_path: Path) -> None:
     generation = copy_without_arrays(small_index, tmp_path / "generation")
     with open_index(generation).reader() as reader:

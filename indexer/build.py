@@ -283,6 +283,8 @@ def _holds_the_same(build: Build, published: Published, labels: Any) -> bool:
         return False
     if json.loads(json.dumps(labels)) != published.labels:
         return False
+    if any(build.report.changes[kind] for kind in ("added", "changed", "removed", "withheld")):
+        return False  # without reading every record again
     with open_index(build.path).reader() as reader:
         built = {key: digest for key, (_, digest) in indexed_records(reader).items()}
     return built == published.records

@@ -2,29 +2,37 @@
 
 whoosh stores a term's postings in blocks of up to 128, each block one zlib-compressed pickle
 of its doc-number deltas, its weights and, in the title and body fields, every posting's
-positions. Reading a term found in a third of 1,000,000 records decodes some 2,600 blocks in
-Python (unpickling every position list with them) and a query reads tens of such terms: at
-1M records this was 45% of the time ``/search`` took. So the builder writes the postings of
-every term in at least ``MIN_DOCS`` documents of a segment once more, as arrays, and the
-service maps them and slices (``TermArrays``); a rarer term is a few blocks, read from whoosh.
+positions (each one more pickle). Reading a term found in a third of 1,000,000 records
+decodes some 2,600 blocks in Python, and a query reads tens of such terms: at 1M records this
+was 45% of the time ``/search`` took, and checking the common phrase
+``"korkein hallinto-oikeus"`` unpickled 600,000 position lists (3 s). So the builder writes
+the postings of every term in at least ``MIN_DOCS`` documents of a segment once more, as
+arrays, and the service maps them and slices (``TermArrays``); a rarer term is a few blocks,
+read from whoosh.
 
 Files, beside each whoosh segment ``MAIN_<id>.seg`` of a generation (``write_term_arrays``)::
 
-    MAIN_<id>.postings.tsv   first ``#postings<TAB>postings<TAB>documents<TAB>min_docs``
-                             (how many postings the arrays hold, the segment's documents,
-                             the threshold they were written with), then one term a line:
-                             ``field<TAB>term<TAB>start<TAB>count``: a scorable field, the
-                             term's bytes in hex, where its postings start and how many
+    MAIN_<id>.postings.tsv   first ``#postings<TAB>postings<TAB>documents<TAB>min_docs<TAB>
+                             positions`` (how many postings the arrays hold, the segment's
+                             documents, the threshold they were written with, how many
+                             positions), then one term a line:
+                             ``field<TAB>term<TAB>start<TAB>count<TAB>at``: a scorable field,
+                             the term's bytes in hex, where its postings start and how many
+                             there are, and where its positions start (``-``: not held)
     MAIN_<id>.postings.u32   doc numbers in the segment, little-endian uint32, each term's
                              ascending, deleted documents included (as in whoosh's postings)
     MAIN_<id>.postings.f32   the term's weight in each (frequency times the field's boost,
                              as whoosh stores it), little-endian float32
+    MAIN_<id>.postings.pos   of the title and body fields' terms: each posting's positions,
+                             ascending, one posting after another, little-endian uint32; a
+                             posting holds weight / boost of them
 
-Like a segment, they are written once and never changed: an update links them with the
-segments it keeps, and writes them for the segment it adds; whoosh deletes them with their
-segment when it merges it away (its file pattern covers them). Only scorable fields (title,
-body, compound parts) are written: they are what a query scores. A segment without the files
-(built before them), or whose files do not hold what their header says, is read from whoosh.
+The ``.tsv`` file is written last, under its name only when the others are complete. Like a
+segment, they are written once and never changed: an update links them with the segments it
+keeps and writes them for the segment it adds; whoosh deletes them with their segment when it
+merges it away (its file pattern covers them). Only scorable fields (title, body, compound
+parts) are written: they are what a query scores. A segment without the files (built before
+them), or whose files do not hold what their header says, is read from whoosh.
 """
 
 from __future__ import annotations

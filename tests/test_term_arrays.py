@@ -99,12 +99,18 @@ def corpus(tmp_path: Path, write_corpus) -> Path:
     return write_corpus(tmp_path / "corpus", 12)
 
 
-def test_a_rebuild_and_an_update_write_the_common_terms_postings(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def index_dir(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The corpus rebuilt by two writers, the arrays of its builds holding the terms in
+    ``MIN_DOCS`` documents of a segment."""
     monkeypatch.setattr(term_arrays, "MIN_DOCS", MIN_DOCS)
-    index_dir = tmp_path / "index"
-    rebuild([corpus], index_dir, jobs=2)
+    rebuild([corpus], tmp_path / "index", jobs=2)
+    return tmp_path / "index"
+
+
+def test_a_rebuild_and_an_update_write_the_common_terms_postings(
+    corpus: Path, index_dir: Path
+) -> None:
     assert assert_arrays_are_whooshs(generations.current_generation(index_dir), MIN_DOCS) > 500
 
     path = corpus / "records" / "records.jsonl"
@@ -131,12 +137,9 @@ def test_a_rebuild_and_an_update_write_the_common_terms_postings(
 
 
 def test_the_first_update_of_a_generation_without_arrays_writes_them_for_every_segment(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: Path, index_dir: Path
 ) -> None:
     """A generation built before term arrays existed (here: its arrays taken away)."""
-    monkeypatch.setattr(term_arrays, "MIN_DOCS", MIN_DOCS)
-    index_dir = tmp_path / "index"
-    rebuild([corpus], index_dir, jobs=2)
     for path in generations.current_generation(index_dir).glob("*.postings.*"):
         path.unlink()
     path = corpus / "records" / "records.jsonl"

@@ -4,8 +4,9 @@ whoosh scores one document at a time through a tree of matcher objects in Python
 15–20 µs per matching document, so a query matching 5,000 records spends ~90 ms ranking them.
 Here each term's posting list becomes two arrays (doc numbers, BM25F score) once per
 generation (its postings sliced from the segments' term arrays where they hold it,
-``indexer.term_arrays``, else read from whoosh's blocks), and a query's scores are sums, maxima and masks over dense arrays in numpy: the
-same numbers as whoosh (``tests/test_scoring.py`` compares them), in a few milliseconds.
+``indexer.term_arrays``, else read from whoosh's blocks), and a query's scores are sums,
+maxima and masks over dense arrays in numpy: the same numbers as whoosh
+(``tests/test_scoring.py`` compares them), in a few milliseconds.
 
 Query nodes without a rule here are scored by walking whoosh's own matcher, so every query
 gets whoosh's score; only the common ones get it fast.

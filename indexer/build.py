@@ -45,7 +45,7 @@ from indexer.contract import LABELS_FILE, LANGUAGES, SCHEMA_VERSION
 from indexer.documents import document_fields
 from indexer.guards import CorpusUnusable, RemovalLimit, check_corpus
 from indexer.lexicon import lexicon
-from indexer.mapped import open_index
+from indexer.mapped import open_index, open_streamed
 from indexer.normalize import iter_records
 from indexer.published import write_first_published
 from indexer.records import BadRecord, Record
@@ -259,7 +259,7 @@ def building(
             report.generation, report.unchanged = published.name, True
             return
         report.generation = generations.new_generation_name()
-        with report.phase("term arrays"), open_index(path).reader() as reader:
+        with report.phase("term arrays"), open_streamed(path).reader() as reader:
             write_term_arrays(path, reader)
         _write_first_published(build, index_dir, published)
         base = generations.generations_dir(index_dir) / report.base if report.base else None

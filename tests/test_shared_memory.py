@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import random
 import re
+import shutil
 import urllib.parse
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from whoosh.filedb.structfile import BufferFile
 
-from indexer.mapped import MappedBufferFile, open_index
+from indexer.mapped import MappedBufferFile, open_index, open_streamed
 
 
 def _same_reads(stock: BufferFile, mapped: MappedBufferFile, size: int) -> None:
@@ -82,6 +83,29 @@ def _rollup(pid: int) -> dict[str, int]:
 
 
 @pytest.mark.slow
+def _mapped_segments(generation: Path) -> set[str]:
+    maps = Path("/proc/self/maps").read_text()
+    return {path.name for path in generation.glob("*.seg") if str(path) in maps}
+
+
+def test_a_streamed_generation_is_read_without_a_map(
+    multi_segment_index: Path, tmp_path: Path
+) -> None:
+    """The builder's pass over whole segments reads them with ordinary reads: a mapped page
+    it read would count in its PSS (``indexer.mapped.open_streamed``)."""
+    generation = tmp_path / "generation"  # paths no reader of this process has mapped
+    shutil.copytree(sorted((multi_segment_index / "generations").iterdir())[-1], generation)
+    with open_streamed(generation).reader() as reader:
+        streamed = {text: list(reader.postings("body_fi", text).all_ids())
+                    for text in reader.lexicon("body_fi")}
+        assert len(streamed) > 100
+        assert not _mapped_segments(generation)
+    with open_index(generation).reader() as reader:
+        assert streamed == {text: list(reader.postings("body_fi", text).all_ids())
+                            for text in streamed}
+        assert _mapped_segments(generation)
+
+
 def test_gunicorn_workers_share_the_lemma_dictionaries(
     shipped_index: Path, gunicorn: Callable[..., AbstractContextManager[Any]]
 ) -> None:

@@ -23,6 +23,7 @@ from indexer.build import BuildFailed, BuildReport, rebuild
 from indexer.dask_build import dask_rebuild
 from indexer.dask_update import dask_update
 from indexer.partitions import deal_files
+from indexer.term_arrays import TERMS_SUFFIX
 from indexer.update import update
 from searchsvc.app import create_app
 from searchsvc.settings import Settings
@@ -55,6 +56,19 @@ def _same_top(plain: list[tuple[float, str]], dask: list[tuple[float, str]]) -> 
     assert {i for s, i in dask if s != last} == {i for s, i in plain if s != last}
 
 
+def _generation_files(generation: Path, suffixes: tuple[str, ...]) -> list[str]:
+    """The generation's own files of these kinds, not a segment's (``MAIN_<segment>.*``: the
+    segments of a Dask build are others than a plain build's)."""
+    return sorted(p.name for p in generation.iterdir()
+                  if p.suffix in suffixes and not p.name.startswith("MAIN_"))
+
+
+def _assert_every_segment_has_term_arrays(generation: Path) -> None:
+    segments = {p.stem for p in generation.glob("*.seg")}
+    assert segments == {p.name.removesuffix(TERMS_SUFFIX)
+                        for p in generation.glob("*" + TERMS_SUFFIX)}
+
+
 def test_dask_rebuild_matches_a_plain_rebuild(
     write_corpus: Callable[..., Path], dask_cluster: Any, tmp_path: Path,
 ) -> None:
@@ -70,10 +84,11 @@ def test_dask_rebuild_matches_a_plain_rebuild(
     with index.open_dir(str(dask_gen)).reader() as reader:
         assert reader.doc_count() == plain.documents
         assert len(reader.leaf_readers()) > 1  # several partitions' segments, one index
-    for name in sorted(p.name for p in plain_gen.iterdir() if p.suffix in (".tsv", ".json")):
+    for name in _generation_files(plain_gen, (".tsv", ".json")):
         if name == "manifest.json":
             continue
         assert (dask_gen / name).read_bytes() == (plain_gen / name).read_bytes(), name
+    _assert_every_segment_has_term_arrays(dask_gen)
     assert not list(dask_gen.glob(".partitions*"))
     for query in QUERIES:
         plain_top = _top(tmp_path / "plain", query)
@@ -153,8 +168,9 @@ def test_a_dask_update_matches_a_plain_update(
     assert _summary(dask) == _summary(plain)
     plain_gen = generations.current_generation(tmp_path / "plain")
     dask_gen = generations.current_generation(tmp_path / "dask")
-    for name in sorted(p.name for p in plain_gen.iterdir() if p.suffix == ".tsv"):
+    for name in _generation_files(plain_gen, (".tsv",)):
         assert (dask_gen / name).read_bytes() == (plain_gen / name).read_bytes(), name
+    _assert_every_segment_has_term_arrays(dask_gen)
     assert not list(dask_gen.glob(".partitions*"))
     for query in [*QUERIES[:4], "muutettu", "uusi asia"]:
         _same_top(_top(tmp_path / "plain", query), _top(tmp_path / "dask", query))

@@ -218,8 +218,9 @@ class SegmentArrays:
 
     def __init__(self, terms: dict[tuple[str, bytes], tuple[int, int, int | None]],
                  docs: np.ndarray, weights: np.ndarray, positions: np.ndarray,
-                 boosts: dict[str, float]) -> None:
+                 boosts: dict[str, float], documents: int) -> None:
         self.terms = terms
+        self._documents = documents
         self._docs = docs
         self._weights = weights
         self._positions = positions
@@ -242,7 +243,8 @@ class SegmentArrays:
                   for name in scorable_fields(leaf.schema)}
         return cls(terms, _mapped(_named(stem, DOCS_SUFFIX), DOCS_DTYPE, total),
                    _mapped(_named(stem, WEIGHTS_SUFFIX), WEIGHTS_DTYPE, total),
-                   _mapped(_named(stem, POSITIONS_SUFFIX), POSITIONS_DTYPE, positions), boosts)
+                   _mapped(_named(stem, POSITIONS_SUFFIX), POSITIONS_DTYPE, positions), boosts,
+                   leaf.doc_count_all())
 
     def get(self, field_name: str, text: bytes) -> tuple[np.ndarray, np.ndarray] | None:
         found = self.terms.get((field_name, text))
@@ -251,19 +253,27 @@ class SegmentArrays:
         start, count, _ = found
         return self._docs[start : start + count], self._weights[start : start + count]
 
-    def positions(self, field_name: str, text: bytes
+    def positions(self, field_name: str, text: bytes, docs: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(doc numbers, how many positions each, their positions one after another)."""
+        """Of ``docs`` (ascending doc numbers of the segment): those holding the term, how
+        many positions each, and their positions one doc after another; None if the arrays
+        hold no positions of the term. All the docs' slices are gathered at once."""
         found = self.terms.get((field_name, text))
         if found is None:
             return None
         start, count, at = found
         if at is None:
             return None
+        held = self._docs[start : start + count]
         lengths = np.rint(self._weights[start : start + count] / self._boosts[field_name]
                           ).astype(np.int64)
-        return (self._docs[start : start + count], lengths,
-                self._positions[at : at + int(lengths.sum())])
+        wanted = np.zeros(self._documents, dtype=bool)
+        wanted[docs] = True
+        chosen = np.flatnonzero(wanted[held])  # a pass over the term's docs, no search
+        counts = lengths[chosen]
+        firsts = np.repeat(np.cumsum(lengths)[chosen] - counts, counts)
+        into = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return held[chosen].astype(np.int64), counts, self._positions[at + firsts + into]
 
 
 class TermArrays:
@@ -297,19 +307,20 @@ class TermArrays:
             segments.append(found)
         return cls(reader, segments)
 
-    def positions(self, segment: int, field_name: str, text: bytes
+    def positions(self, segment: int, field_name: str, text: bytes, docs: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """A term's positions in the ``segment``-th segment (``SegmentArrays.positions``), if
-        its arrays hold them."""
+        """A term's positions in ``docs`` of the ``segment``-th segment
+        (``SegmentArrays.positions``), if its arrays hold them."""
         arrays = self._segments[segment]
-        return arrays.positions(field_name, text) if arrays is not None else None
+        return arrays.positions(field_name, text, docs) if arrays is not None else None
 
     def held(self) -> int:
         """How many (segment, term) pairs the arrays hold."""
         return sum(len(s.terms) for s in self._segments if s is not None)
 
     def postings(self, field_name: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """(doc numbers, weights) of a term in the generation."""
+        """(doc numbers as int32, weights as float64: what scoring computes with) of a term
+        in the generation."""
         docs: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         for (leaf, base), arrays, live in zip(self._leaves, self._segments, self._live,
@@ -320,11 +331,11 @@ class TermArrays:
                 kept = live[found]
                 found, weighed = found[kept], weighed[kept]
             if len(found):
-                docs.append(found.astype(np.int64) + base)
+                docs.append(found.astype(np.int32) + base)
                 weights.append(weighed)
         if not docs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return np.concatenate(docs), np.concatenate(weights)
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        return np.concatenate(docs), np.concatenate(weights).astype(np.float64)
 
 
 def _mapped(path: Path, dtype: str, count: int) -> np.ndarray:

@@ -45,21 +45,13 @@ def _keys(docs: np.ndarray, lists: list[list[int]], offset: int) -> np.ndarray:
     return keys[starts >= 0]
 
 
-def _array_keys(held: tuple[np.ndarray, np.ndarray, np.ndarray], local: np.ndarray,
-                base: int, documents: int, offset: int) -> np.ndarray:
-    """Keys of a term's positions in the ``local`` docs of a segment of ``documents`` docs
-    whose term arrays hold them (``TermArrays.positions``): the docs' slices gathered at
-    once, nothing decoded."""
-    docs, lengths, positions = held
-    wanted = np.zeros(documents, dtype=bool)
-    wanted[local] = True
-    at = np.flatnonzero(wanted[docs])  # a pass over the term's docs, no search
-    counts = lengths[at]
-    ends = np.cumsum(lengths)
-    firsts = np.repeat(ends[at] - counts, counts)
-    into = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    starts = positions[firsts + into].astype(np.int64) - offset
-    keys = (np.repeat(docs[at].astype(np.int64) + base, counts) << _START_BITS) + starts
+def _array_keys(held: tuple[np.ndarray, np.ndarray, np.ndarray], base: int,
+                offset: int) -> np.ndarray:
+    """Keys of a term's positions gathered from a segment's term arrays
+    (``TermArrays.positions``: docs holding it, positions per doc, positions)."""
+    docs, counts, positions = held
+    starts = positions.astype(np.int64) - offset
+    keys = (np.repeat(docs + base, counts) << _START_BITS) + starts
     return keys[starts >= 0]
 
 
@@ -93,9 +85,10 @@ def word_keys(reader, schema, field_name: str, btext: bytes, candidates: np.ndar
         local = candidates[(candidates >= base) & (candidates < base + leaf.doc_count_all())]
         if not len(local) or (field_name, btext) not in leaf:
             continue
-        held = arrays.positions(segment, field_name, btext) if arrays is not None else None
+        held = (arrays.positions(segment, field_name, btext, local - base)
+                if arrays is not None else None)
         if held is not None:
-            found.append(_array_keys(held, local - base, base, leaf.doc_count_all(), offset))
+            found.append(_array_keys(held, base, offset))
             continue
         m = leaf.postings(field_name, btext)
         # A segment with deleted documents filters its matcher; the candidates are live.

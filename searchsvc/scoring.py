@@ -144,7 +144,6 @@ class QueryScorer:
         if found is not None:
             return found
         docs, weights = self._arrays.postings(field_name, btext)
-        docs, weights = docs.astype(np.int32), weights.astype(np.float64)
         if not len(docs):
             found = TermScores(docs, weights)
         else:
@@ -289,13 +288,12 @@ class QueryScorer:
             local = docs[(docs >= base) & (docs < base + leaf.doc_count_all())] - base
             if not len(local) or (field_name, btext) not in leaf:
                 continue
-            arrays = self._arrays.positions(segment, field_name, btext)
-            if arrays is not None:  # slices of the term arrays (the docs hold the term)
-                held_docs, lengths, positions = arrays
-                ends = np.cumsum(lengths)
-                for doc, at in zip(local.tolist(), np.searchsorted(held_docs, local).tolist(),
-                                   strict=True):
-                    yield doc + base, positions[ends[at] - lengths[at] : ends[at]].tolist()
+            arrays = self._arrays.positions(segment, field_name, btext, local)
+            if arrays is not None:  # gathered from the term arrays
+                held, counts, positions = arrays
+                for doc, end, count in zip(held.tolist(), np.cumsum(counts).tolist(),
+                                           counts.tolist(), strict=True):
+                    yield doc + base, positions[end - count : end].tolist()
                 continue
             # A segment with deleted documents hands out a filtering matcher, which has no
             # format of its own: the field's is the same.

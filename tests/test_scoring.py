@@ -140,8 +140,9 @@ def test_positions_for_snippets_are_the_same_from_the_term_arrays(
     held = from_whoosh.term(field_name, text).docs
     assert len(held) > 2
     btext = text.encode()
-    assert any(arrays.positions(segment, field_name, btext) is not None
-               for segment in range(len(list(segmented.searcher.reader().leaf_readers()))))
+    leaves = list(segmented.searcher.reader().leaf_readers())
+    assert any(arrays.positions(segment, field_name, btext, np.arange(leaf.doc_count_all()))
+               is not None for segment, (leaf, _) in enumerate(leaves))
     everyone = np.arange(segmented.searcher.doc_count_all())
     for candidates in (held[:1], held[-1:], held[::3], everyone):
         expected = list(from_whoosh.positions(field_name, text, candidates))
